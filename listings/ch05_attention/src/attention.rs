@@ -1,0 +1,144 @@
+//! Scaled dot-product attention, masks and multi-head attention, from scratch with dfdx ops.
+//!
+//! Every shape is a type: a batch of `B` sequences, `H` heads, `TQ` queries, `TK` keys and
+//! `DK` numbers per query, key and value is a `Tensor<Rank4<B, H, TQ, DK>, f32, Dev>`.
+//! Multiplying queries by keys of another width does not compile.
+
+use dfdx::prelude::*;
+use dudl::Dev;
+
+/// A batch of per-head queries, keys or values: `(B, H, T, DK)`.
+pub type Heads<const B: usize, const H: usize, const T: usize, const DK: usize, Tp> =
+    Tensor<Rank4<B, H, T, DK>, f32, Dev, Tp>;
+
+/// Attention weights (or an additive mask) for every batch element and head: `(B, H, TQ, TK)`.
+pub type Weights<const B: usize, const H: usize, const TQ: usize, const TK: usize> =
+    Tensor<Rank4<B, H, TQ, TK>, f32, Dev>;
+
+// ANCHOR: attention
+/// Scaled dot-product attention for all batch elements and heads at once:
+/// `softmax(Q Kᵀ / √d_k + M) V`.
+///
+/// `q` is `(B, H, TQ, DK)`, `k` and `v` are `(B, H, TK, DK)`; `mask`, if given, is added to the
+/// scores: 0 where a query may look, −∞ where it may not. Returns the new values
+/// `(B, H, TQ, DK)` and the attention weights `(B, H, TQ, TK)`, each row a distribution.
+pub fn scaled_dot_product_attention<
+    const B: usize,
+    const H: usize,
+    const TQ: usize,
+    const TK: usize,
+    const DK: usize,
+    Tp: Tape<f32, Dev> + Merge<Tp>,
+>(
+    q: Heads<B, H, TQ, DK, Tp>,
+    k: Heads<B, H, TK, DK, Tp>,
+    v: Heads<B, H, TK, DK, Tp>,
+    mask: Option<&Weights<B, H, TQ, TK>>,
+) -> (Heads<B, H, TQ, DK, Tp>, Weights<B, H, TQ, TK>) {
+    let k_t = k.permute::<Rank4<B, H, DK, TK>, Axes4<0, 1, 3, 2>>();
+    let mut scores = q.matmul(k_t) * (1.0 / (DK as f32).sqrt());
+    if let Some(mask) = mask {
+        scores = scores + mask.clone();
+    }
+    let weights = scores.softmax::<Axis<3>>();
+    let seen = weights.retaped::<NoneTape>();
+    (weights.matmul(v), seen)
+}
+// ANCHOR_END: attention
+
+// ANCHOR: causal_mask
+/// The additive causal mask: 0 on and below the diagonal, −∞ above it, so that query `i`
+/// sees keys `0..=i` only. `(T, T)`, broadcast to every batch element and head.
+pub fn causal_mask<const B: usize, const H: usize, const T: usize>(dev: &Dev) -> Weights<B, H, T, T> {
+    let mask: Vec<f32> = (0..T * T)
+        .map(|n| if n % T > n / T { f32::NEG_INFINITY } else { 0.0 })
+        .collect();
+    dev.tensor_from_vec(mask, (Const::<T>, Const::<T>))
+        .broadcast::<Rank4<B, H, T, T>, Axes2<0, 1>>()
+}
+// ANCHOR_END: causal_mask
+
+// ANCHOR: mha_struct
+/// Multi-head attention: `H` heads of width `DK` over `M = H·DK` model dimensions.
+/// The four projections have the same names and shapes as dfdx's `MultiHeadAttention`.
+#[derive(Clone, Debug)]
+pub struct MultiHeadAttention<const M: usize, const H: usize, const DK: usize, E: Dtype = f32, D: Storage<E> = Dev> {
+    /// Queries, keys and values: `(M → M)` each, read as `H` blocks of `DK`.
+    pub w_q: Linear<M, M, E, D>,
+    pub w_k: Linear<M, M, E, D>,
+    pub w_v: Linear<M, M, E, D>,
+    /// Mixes the concatenated heads back into the model's `M` dimensions.
+    pub w_o: Linear<M, M, E, D>,
+}
+// ANCHOR_END: mha_struct
+
+impl<const M: usize, const H: usize, const DK: usize> MultiHeadAttention<M, H, DK> {
+    /// Compile-time check that the heads tile the model dimension.
+    const HEADS_TILE_THE_MODEL: () = assert!(H * DK == M, "H heads of width DK must make up M");
+
+    // ANCHOR: split_heads
+    /// `(B, T, M) → (B, H, T, DK)`: cut each token's `M` numbers into `H` heads of `DK`.
+    fn split_heads<const B: usize, const T: usize, Tp: Tape<f32, Dev>>(
+        x: Tensor<Rank3<B, T, M>, f32, Dev, Tp>,
+    ) -> Heads<B, H, T, DK, Tp> {
+        x.reshape::<Rank4<B, T, H, DK>>()
+            .permute::<Rank4<B, H, T, DK>, Axes4<0, 2, 1, 3>>()
+    }
+
+    /// `(B, H, T, DK) → (B, T, M)`: put the heads of each token side by side again.
+    fn merge_heads<const B: usize, const T: usize, Tp: Tape<f32, Dev>>(
+        x: Heads<B, H, T, DK, Tp>,
+    ) -> Tensor<Rank3<B, T, M>, f32, Dev, Tp> {
+        x.permute::<Rank4<B, T, H, DK>, Axes4<0, 2, 1, 3>>()
+            .reshape::<Rank3<B, T, M>>()
+    }
+    // ANCHOR_END: split_heads
+
+    // ANCHOR: mha_forward
+    /// Queries from `x_q` `(B, TQ, M)` attend to keys and values from `x_kv` `(B, TK, M)`.
+    /// Returns the output `(B, TQ, M)` and every head's attention weights `(B, H, TQ, TK)`.
+    pub fn forward<const B: usize, const TQ: usize, const TK: usize, Tp: Tape<f32, Dev> + Merge<Tp>>(
+        &self,
+        x_q: Tensor<Rank3<B, TQ, M>, f32, Dev, Tp>,
+        x_kv: Tensor<Rank3<B, TK, M>, f32, Dev, Tp>,
+        mask: Option<&Weights<B, H, TQ, TK>>,
+    ) -> (Tensor<Rank3<B, TQ, M>, f32, Dev, Tp>, Weights<B, H, TQ, TK>) {
+        let () = Self::HEADS_TILE_THE_MODEL;
+        let q = Self::split_heads(self.w_q.forward(x_q));
+        let k = Self::split_heads(self.w_k.forward(x_kv.with_empty_tape()));
+        let v = Self::split_heads(self.w_v.forward(x_kv));
+        let (heads, weights) = scaled_dot_product_attention(q, k, v, mask);
+        (self.w_o.forward(Self::merge_heads(heads)), weights)
+    }
+    // ANCHOR_END: mha_forward
+
+    /// Self-attention: the queries, keys and values all come from `x` `(B, T, M)`.
+    pub fn self_attention<const B: usize, const T: usize, Tp: Tape<f32, Dev> + Merge<Tp>>(
+        &self,
+        x: Tensor<Rank3<B, T, M>, f32, Dev, Tp>,
+        mask: Option<&Weights<B, H, T, T>>,
+    ) -> (Tensor<Rank3<B, T, M>, f32, Dev, Tp>, Weights<B, H, T, T>) {
+        let x_kv = x.with_empty_tape();
+        self.forward(x, x_kv, mask)
+    }
+}
+
+impl<const M: usize, const H: usize, const DK: usize, D: Device<f32>> TensorCollection<f32, D>
+    for MultiHeadAttention<M, H, DK, f32, D>
+{
+    type To<E2: Dtype, D2: Device<E2>> = MultiHeadAttention<M, H, DK, E2, D2>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::module("w_q", |s| &s.w_q, |s| &mut s.w_q),
+                Self::module("w_k", |s| &s.w_k, |s| &mut s.w_k),
+                Self::module("w_v", |s| &s.w_v, |s| &mut s.w_v),
+                Self::module("w_o", |s| &s.w_o, |s| &mut s.w_o),
+            ),
+            |(w_q, w_k, w_v, w_o)| MultiHeadAttention { w_q, w_k, w_v, w_o },
+        )
+    }
+}

@@ -1,0 +1,289 @@
+//! The CPU convolution: im2col + one GEMM per image forward, GEMMs + col2im backward, images
+//! spread over the cores with rayon.
+//!
+//! Shapes, for one image of the batch (`L = OH·OW`, `CKK = C·K·K`):
+//! - forward:  `Y (O×L) = W (O×CKK) · col(X) (CKK×L) + b`
+//! - backward: `dW += dY · col(X)ᵀ`, `db += Σ_L dY`, `dX += col2im(Wᵀ · dY)`
+
+use dfdx::shapes::{Const, Dtype, HasShape, Rank1, Rank4};
+use dfdx::tensor::{Cpu, CpuError, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
+use dfdx::tensor_ops::ReshapeTo;
+use gemm::Parallelism;
+use rayon::prelude::*;
+
+use super::window::Window2D;
+
+/// The element types the CPU kernel multiplies with `gemm`: `f32` and `f64`.
+pub trait GemmFloat: Dtype {}
+impl GemmFloat for f32 {}
+impl GemmFloat for f64 {}
+
+/// A read-only matrix in a slice: element `(r, c)` is `data[r·row_stride + c·col_stride]`.
+struct MatRef<'a, E> {
+    data: &'a [E],
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a, E> MatRef<'a, E> {
+    /// A row-major `rows × cols` matrix.
+    fn row_major(data: &'a [E], rows: usize, cols: usize) -> Self {
+        Self { data, rows, cols, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of a row-major `cols × rows` matrix, read in place.
+    fn transposed(data: &'a [E], rows: usize, cols: usize) -> Self {
+        Self { data, rows, cols, row_stride: 1, col_stride: rows }
+    }
+
+    fn fits(&self) -> bool {
+        self.rows == 0
+            || self.cols == 0
+            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride
+                < self.data.len()
+    }
+}
+
+/// `dst (m×n, row-major) = [dst +] a (m×k) · b (k×n)`.
+fn matmul_into<E: GemmFloat>(
+    a: MatRef<E>,
+    b: MatRef<E>,
+    dst: &mut [E],
+    accumulate: bool,
+    parallelism: Parallelism,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert!(b.rows == k && dst.len() >= m * n && a.fits() && b.fits());
+    // SAFETY: the assert above keeps every index gemm reads or writes inside the slices.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.col_stride as isize,
+            a.row_stride as isize,
+            b.data.as_ptr(),
+            b.col_stride as isize,
+            b.row_stride as isize,
+            E::ONE,
+            E::ONE,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+/// Unfolds one image `(C, H, W)` into `col (C·K·K, OH·OW)`:
+/// `col[(c·K + i)·K + j][oh·OW + ow] = x[c][oh·S + i − P][ow·S + j − P]`, zero in the padding.
+fn im2col<E: Dtype>(win: &Window2D, image: &[E], col: &mut [E]) {
+    let k = win.kernel;
+    for (row, col_row) in col.chunks_exact_mut(win.out_pixels()).enumerate() {
+        let (c, i, j) = (row / (k * k), row / k % k, row % k);
+        let plane = &image[c * win.in_pixels()..(c + 1) * win.in_pixels()];
+        let cols = win.valid_out_cols(j);
+        for (oh, out) in col_row.chunks_exact_mut(win.w_out).enumerate() {
+            out.fill(E::ZERO);
+            let Some(y) = win.input_row(oh, i) else { continue };
+            let input = &plane[y * win.w_in..(y + 1) * win.w_in];
+            for ow in cols.clone() {
+                out[ow] = input[ow * win.stride + j - win.padding];
+            }
+        }
+    }
+}
+
+/// Folds `col (C·K·K, OH·OW)` back onto the image, adding each entry to the pixel it was
+/// copied from: the adjoint of [`im2col`].
+fn col2im_add<E: Dtype>(win: &Window2D, col: &[E], image: &mut [E]) {
+    let k = win.kernel;
+    for (row, col_row) in col.chunks_exact(win.out_pixels()).enumerate() {
+        let (c, i, j) = (row / (k * k), row / k % k, row % k);
+        let plane = &mut image[c * win.in_pixels()..(c + 1) * win.in_pixels()];
+        let cols = win.valid_out_cols(j);
+        for (oh, out) in col_row.chunks_exact(win.w_out).enumerate() {
+            let Some(y) = win.input_row(oh, i) else { continue };
+            let input = &mut plane[y * win.w_in..(y + 1) * win.w_in];
+            for ow in cols.clone() {
+                input[ow * win.stride + j - win.padding] += out[ow];
+            }
+        }
+    }
+}
+
+/// The sizes of one convolution call.
+#[derive(Debug, Clone, Copy)]
+struct ConvDims {
+    win: Window2D,
+    batch: usize,
+    chan_in: usize,
+    chan_out: usize,
+}
+
+impl ConvDims {
+    /// `C·K·K`: rows of `col`, columns of the weight matrix.
+    fn patch_len(&self) -> usize {
+        self.chan_in * self.win.kernel * self.win.kernel
+    }
+    fn image_len(&self) -> usize {
+        self.chan_in * self.win.in_pixels()
+    }
+    fn out_len(&self) -> usize {
+        self.chan_out * self.win.out_pixels()
+    }
+    fn col_len(&self) -> usize {
+        self.patch_len() * self.win.out_pixels()
+    }
+
+    /// Images go to rayon's threads; with fewer images than threads, gemm splits each product.
+    fn gemm_parallelism(&self) -> Parallelism {
+        let threads = rayon::current_num_threads();
+        if self.batch >= threads {
+            Parallelism::None
+        } else {
+            Parallelism::Rayon(threads)
+        }
+    }
+}
+
+
+/// `Y = W · col(X) + b` for every image.
+fn forward<E: GemmFloat>(dims: ConvDims, x: &[E], w: &[E], b: &[E]) -> Vec<E> {
+    let (l, par) = (dims.win.out_pixels(), dims.gemm_parallelism());
+    let mut y = vec![E::ZERO; dims.batch * dims.out_len()];
+    y.par_chunks_mut(dims.out_len().max(1))
+        .zip(x.par_chunks(dims.image_len().max(1)))
+        .for_each_init(
+            || vec![E::ZERO; dims.col_len()],
+            |col, (y_img, x_img)| {
+                im2col(&dims.win, x_img, col);
+                for (row, &bias) in y_img.chunks_exact_mut(l).zip(b) {
+                    row.fill(bias);
+                }
+                let w = MatRef::row_major(w, dims.chan_out, dims.patch_len());
+                let col = MatRef::row_major(col, dims.patch_len(), l);
+                matmul_into(w, col, y_img, true, par);
+            },
+        );
+    y
+}
+
+/// Per-thread sums of the parameter gradients, with the thread's scratch columns.
+struct ParamGrads<E> {
+    weight: Vec<E>,
+    bias: Vec<E>,
+    col: Vec<E>,
+    grad_col: Vec<E>,
+}
+
+impl<E: GemmFloat> ParamGrads<E> {
+    fn zeros(dims: &ConvDims) -> Self {
+        Self {
+            weight: vec![E::ZERO; dims.chan_out * dims.patch_len()],
+            bias: vec![E::ZERO; dims.chan_out],
+            col: vec![E::ZERO; dims.col_len()],
+            grad_col: vec![E::ZERO; dims.col_len()],
+        }
+    }
+
+    /// Adds one image's `dW`, `db` and `dX`.
+    fn add_image(&mut self, dims: &ConvDims, w: &[E], x: &[E], dy: &[E], dx: &mut [E]) {
+        let (l, ckk, o) = (dims.win.out_pixels(), dims.patch_len(), dims.chan_out);
+        let par = dims.gemm_parallelism();
+        im2col(&dims.win, x, &mut self.col);
+        let dy_mat = MatRef::row_major(dy, o, l);
+        matmul_into(dy_mat, MatRef::transposed(&self.col, l, ckk), &mut self.weight, true, par);
+        for (db, row) in self.bias.iter_mut().zip(dy.chunks_exact(l)) {
+            *db += row.iter().fold(E::ZERO, |acc, &v| acc + v);
+        }
+        let w_t = MatRef::transposed(w, ckk, o);
+        matmul_into(w_t, MatRef::row_major(dy, o, l), &mut self.grad_col, false, par);
+        col2im_add(&dims.win, &self.grad_col, dx);
+    }
+
+    fn merge(mut self, other: Self) -> Self {
+        add_assign(&mut self.weight, &other.weight);
+        add_assign(&mut self.bias, &other.bias);
+        self
+    }
+}
+
+fn add_assign<E: Dtype>(dst: &mut [E], src: &[E]) {
+    dst.iter_mut().zip(src).for_each(|(d, &s)| *d += s);
+}
+
+/// Adds `dX` into `dx` and returns `(dW, db)`.
+fn backward<E: GemmFloat>(
+    dims: ConvDims,
+    x: &[E],
+    w: &[E],
+    dy: &[E],
+    dx: &mut [E],
+) -> (Vec<E>, Vec<E>) {
+    let per_thread = dims.batch.div_ceil(rayon::current_num_threads());
+    let grads = dx
+        .par_chunks_mut(dims.image_len().max(1))
+        .zip(x.par_chunks(dims.image_len().max(1)))
+        .zip(dy.par_chunks(dims.out_len().max(1)))
+        .with_min_len(per_thread.max(1))
+        .fold(
+            || ParamGrads::zeros(&dims),
+            |mut acc, ((dx_img, x_img), dy_img)| {
+                acc.add_image(&dims, w, x_img, dy_img, dx_img);
+                acc
+            },
+        )
+        .reduce_with(ParamGrads::merge)
+        .unwrap_or_else(|| ParamGrads::zeros(&dims));
+    (grads.weight, grads.bias)
+}
+
+/// Copies a tensor's elements out in row-major order.
+fn to_vec<S: dfdx::shapes::Shape, E: Dtype>(t: &Tensor<S, E, Cpu>) -> Result<Vec<E>, CpuError> {
+    let t = t.clone().try_contiguous()?;
+    let mut data = vec![E::ZERO; t.shape().num_elements()];
+    t.copy_into(&mut data);
+    Ok(data)
+}
+
+/// 2-D convolution of a batch on the CPU, recorded on `x`'s tape.
+///
+/// `x (B, I, H, W)`, `weight (O, I, K, K)`, `bias (O,)` → `y (B, O, OH, OW)` with
+/// `y[b][o][p][q] = bias[o] + Σ_{c,i,j} weight[o][c][i][j] · x[b][c][p·S + i − P][q·S + j − P]`.
+pub fn conv2d<const B: usize, const I: usize, const O: usize, const K: usize, E, T>(
+    x: Tensor<(Const<B>, Const<I>, usize, usize), E, Cpu, T>,
+    weight: &Tensor<Rank4<O, I, K, K>, E, Cpu>,
+    bias: &Tensor<Rank1<O>, E, Cpu>,
+    win: Window2D,
+) -> Result<Tensor<(Const<B>, Const<O>, usize, usize), E, Cpu, T>, CpuError>
+where
+    E: GemmFloat,
+    T: Tape<E, Cpu>,
+{
+    let dims = ConvDims { win, batch: B, chan_in: I, chan_out: O };
+    let (x, mut tape) = x.split_tape();
+    let (x_data, w_data) = (to_vec(&x)?, to_vec(weight)?);
+    let y_data = forward(dims, &x_data, &w_data, &to_vec(bias)?);
+    let shape = (Const::<B>, Const::<O>, win.h_out, win.w_out);
+    let y = x.device().try_tensor_from_vec(y_data, shape)?;
+    let (x_ghost, y_ghost) = (x.ghost(), y.ghost());
+    let (w_ghost, b_ghost) = (weight.ghost(), bias.ghost());
+    tape.add_backward_op(move |grads| {
+        let dy = std::mem::take(&mut **grads.get_or_alloc_mut(&y_ghost)?);
+        let dx = grads.get_or_alloc_mut(&x_ghost)?;
+        let (dw, db) = backward(dims, &x_data, &w_data, &dy, dx);
+        add_assign(grads.get_or_alloc_mut(&w_ghost)?, &dw);
+        add_assign(grads.get_or_alloc_mut(&b_ghost)?, &db);
+        **grads.get_or_alloc_mut(&y_ghost)? = dy;
+        Ok(())
+    });
+    Ok(y.put_tape(tape))
+}

@@ -1,0 +1,18 @@
+//! Companion library of *Deep Understanding of Deep Learning*.
+//!
+//! What two or more chapters share lives here: seeded data generators, the figure style and
+//! atomic figure writes, the command line every chapter binary accepts, a progress bar, a
+//! finite-difference gradient checker, the layers the book owns (convolution and pooling),
+//! and the checker of the listings contract.
+
+pub mod cli;
+pub mod contract;
+pub mod conv;
+pub mod data;
+pub mod figure;
+pub mod gradcheck;
+pub mod pool;
+pub mod progress;
+
+/// The device every chapter runs on: the CPU, or the first CUDA GPU with `--features cuda`.
+pub type Dev = dfdx::tensor::AutoDevice;

@@ -1,0 +1,332 @@
+//! Pooling and the shape plumbing between convolutions and dense layers: max and average
+//! pooling, global average pooling, a flatten into a compile-time width, and upsampling for
+//! decoders (upsample, then [`crate::conv::Conv2D`]).
+//!
+//! All take `(B, C, H, W)` with compile-time batch and channels and run-time height and width.
+//! Max pooling's tie rule on the CPU: the first maximum in row-major window order takes the
+//! whole gradient, as in PyTorch.
+
+use dfdx::nn::{Module, NonMutableModule, ZeroSizedModule};
+use dfdx::shapes::{Axes2, Const, Dtype, HasShape};
+use dfdx::tensor::{Cpu, CpuError, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
+use dfdx::tensor_ops::{Device, MeanTo, ReshapeTo, TryUpscale2D, UpscaleMethod};
+use rayon::prelude::*;
+
+pub use crate::conv::composite::PoolKind;
+use crate::conv::{ShapeError, Window2D};
+
+/// The 4-D image batch every layer here takes: `(B, C, H, W)`.
+pub type Images<const B: usize, const C: usize, E, D, T> =
+    Tensor<(Const<B>, Const<C>, usize, usize), E, D, T>;
+
+/// A device that runs the book's pooling: the CPU with its own kernel, CUDA with a composite
+/// of dfdx ops.
+pub trait PoolDevice<E: Dtype>: Device<E> {
+    /// Max or average over each `K × K` window, windows `S` apart, no padding.
+    fn pool2d<const B: usize, const C: usize, T: Tape<E, Self> + 'static>(
+        x: Images<B, C, E, Self, T>,
+        kind: PoolKind,
+        win: Window2D,
+    ) -> Result<Images<B, C, E, Self, T>, Self::Err>;
+}
+
+impl<E: Dtype> PoolDevice<E> for Cpu
+where
+    Cpu: Device<E>,
+{
+    fn pool2d<const B: usize, const C: usize, T: Tape<E, Self> + 'static>(
+        x: Images<B, C, E, Self, T>,
+        kind: PoolKind,
+        win: Window2D,
+    ) -> Result<Images<B, C, E, Self, T>, CpuError> {
+        cpu_pool2d(x, kind, win)
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl<E: Dtype> PoolDevice<E> for dfdx::tensor::Cuda
+where
+    dfdx::tensor::Cuda: Device<E>,
+{
+    fn pool2d<const B: usize, const C: usize, T: Tape<E, Self> + 'static>(
+        x: Images<B, C, E, Self, T>,
+        kind: PoolKind,
+        win: Window2D,
+    ) -> Result<Images<B, C, E, Self, T>, Self::Err> {
+        crate::conv::composite::pool2d(x, kind, win)
+    }
+}
+
+/// Where each output pixel's value came from: for max pooling, the flat index `y·W + x` of
+/// the window's first maximum within its plane.
+type ArgMax = Vec<usize>;
+
+/// Max over each window of one plane; writes the values and their source indices.
+fn max_plane<E: Dtype>(win: &Window2D, plane: &[E], out: &mut [E], arg: &mut [usize]) {
+    for (p, (o, a)) in out.iter_mut().zip(arg.iter_mut()).enumerate() {
+        let (y0, x0) = (p / win.w_out * win.stride, p % win.w_out * win.stride);
+        let mut best = y0 * win.w_in + x0;
+        for idx in window_pixels(win, y0, x0) {
+            if plane[idx] > plane[best] {
+                best = idx;
+            }
+        }
+        (*o, *a) = (plane[best], best);
+    }
+}
+
+/// Mean over each window of one plane.
+fn avg_plane<E: Dtype>(win: &Window2D, plane: &[E], out: &mut [E]) {
+    let area = E::from_usize(win.kernel * win.kernel).expect("window area fits the dtype");
+    for (p, o) in out.iter_mut().enumerate() {
+        let (y0, x0) = (p / win.w_out * win.stride, p % win.w_out * win.stride);
+        let sum = window_pixels(win, y0, x0).fold(E::ZERO, |acc, idx| acc + plane[idx]);
+        *o = sum / area;
+    }
+}
+
+/// Flat indices of the `K × K` window whose top-left pixel is `(y0, x0)`, row-major.
+fn window_pixels(win: &Window2D, y0: usize, x0: usize) -> impl Iterator<Item = usize> + '_ {
+    let k = win.kernel;
+    (0..k * k).map(move |t| (y0 + t / k) * win.w_in + x0 + t % k)
+}
+
+/// Pooling forward on the CPU, one plane `(b, c)` per rayon task.
+fn cpu_pool_forward<E: Dtype>(x: &[E], kind: PoolKind, win: &Window2D) -> (Vec<E>, ArgMax) {
+    let planes = x.len() / win.in_pixels();
+    let mut out = vec![E::ZERO; planes * win.out_pixels()];
+    let mut arg = vec![0; if kind == PoolKind::Max { out.len() } else { 0 }];
+    let inputs = x.par_chunks(win.in_pixels());
+    let outputs = out.par_chunks_mut(win.out_pixels());
+    match kind {
+        PoolKind::Max => inputs
+            .zip(outputs)
+            .zip(arg.par_chunks_mut(win.out_pixels()))
+            .for_each(|((plane, o), a)| max_plane(win, plane, o, a)),
+        PoolKind::Avg => inputs.zip(outputs).for_each(|(plane, o)| avg_plane(win, plane, o)),
+    }
+    (out, arg)
+}
+
+/// Adds `dX` for `dY` into `dx`: max sends each `dY` to its argmax, average spreads it evenly.
+fn cpu_pool_backward<E: Dtype>(dy: &[E], arg: &[usize], kind: PoolKind, win: &Window2D, dx: &mut [E]) {
+    let area = E::from_usize(win.kernel * win.kernel).expect("window area fits the dtype");
+    let grads = dx.par_chunks_mut(win.in_pixels()).zip(dy.par_chunks(win.out_pixels()));
+    match kind {
+        PoolKind::Max => grads.zip(arg.par_chunks(win.out_pixels())).for_each(|((dx, dy), a)| {
+            dy.iter().zip(a).for_each(|(&g, &idx)| dx[idx] += g);
+        }),
+        PoolKind::Avg => grads.for_each(|(dx, dy)| {
+            for (p, &g) in dy.iter().enumerate() {
+                let (y0, x0) = (p / win.w_out * win.stride, p % win.w_out * win.stride);
+                window_pixels(win, y0, x0).for_each(|idx| dx[idx] += g / area);
+            }
+        }),
+    }
+}
+
+/// Max or average pooling on the CPU, recorded on `x`'s tape as one op.
+pub fn cpu_pool2d<const B: usize, const C: usize, E: Dtype, T: Tape<E, Cpu>>(
+    x: Images<B, C, E, Cpu, T>,
+    kind: PoolKind,
+    win: Window2D,
+) -> Result<Images<B, C, E, Cpu, T>, CpuError>
+where
+    Cpu: Device<E>,
+{
+    let (x, mut tape) = x.split_tape();
+    let x = x.try_contiguous()?;
+    let mut x_data = vec![E::ZERO; x.shape().num_elements()];
+    x.copy_into(&mut x_data);
+    let (y_data, arg) = cpu_pool_forward(&x_data, kind, &win);
+    let shape = (Const::<B>, Const::<C>, win.h_out, win.w_out);
+    let y = x.device().try_tensor_from_vec(y_data, shape)?;
+    let (x_ghost, y_ghost) = (x.ghost(), y.ghost());
+    tape.add_backward_op(move |grads| {
+        let dy = std::mem::take(&mut **grads.get_or_alloc_mut(&y_ghost)?);
+        cpu_pool_backward(&dy, &arg, kind, &win, grads.get_or_alloc_mut(&x_ghost)?);
+        **grads.get_or_alloc_mut(&y_ghost)? = dy;
+        Ok(())
+    });
+    Ok(y.put_tape(tape))
+}
+
+/// The window of a `K × K`, stride `S` pool over `x`, or a [`ShapeError`] naming the layer.
+fn pool_window(layer: String, input: [usize; 4], k: usize, s: usize) -> Result<Window2D, ShapeError> {
+    Window2D::new(k, s, 0, input[2], input[3]).map_err(|reason| ShapeError {
+        layer,
+        input: input.to_vec(),
+        reason,
+    })
+}
+
+macro_rules! pool_module {
+    ($(#[$doc:meta])* $name:ident, $kind:expr) => {
+        $(#[$doc])*
+        ///
+        /// Output `(B, C, OH, OW)` with `OH = (H − K) / S + 1`; `S` defaults to `K`. An input
+        /// smaller than the kernel: [`Self::checked_forward`] returns a [`ShapeError`],
+        /// `Module::forward` panics with its message.
+        #[derive(Debug, Default, Clone, Copy)]
+        pub struct $name<const K: usize, const S: usize = K>;
+
+        impl<const K: usize, const S: usize> ZeroSizedModule for $name<K, S> {}
+        impl<const K: usize, const S: usize> NonMutableModule for $name<K, S> {}
+
+        impl<const K: usize, const S: usize> $name<K, S> {
+            fn name() -> String {
+                format!("{}<kernel {K}, stride {S}>", stringify!($name))
+            }
+
+            /// The forward pass, or a [`ShapeError`] if `H` or `W` is smaller than `K`.
+            pub fn checked_forward<const B: usize, const C: usize, E, D, T>(
+                &self,
+                x: Images<B, C, E, D, T>,
+            ) -> Result<Images<B, C, E, D, T>, ShapeError>
+            where
+                E: Dtype,
+                D: PoolDevice<E>,
+                T: Tape<E, D> + 'static,
+            {
+                let (_, _, h, w) = *x.shape();
+                let win = pool_window(Self::name(), [B, C, h, w], K, S)?;
+                Ok(D::pool2d(x, $kind, win).expect("device error in pooling"))
+            }
+        }
+
+        impl<const K: usize, const S: usize, const B: usize, const C: usize, E, D, T>
+            Module<Images<B, C, E, D, T>> for $name<K, S>
+        where
+            E: Dtype,
+            D: PoolDevice<E>,
+            T: Tape<E, D> + 'static,
+        {
+            type Output = Images<B, C, E, D, T>;
+            type Error = D::Err;
+
+            fn try_forward(&self, x: Images<B, C, E, D, T>) -> Result<Self::Output, D::Err> {
+                let (_, _, h, w) = *x.shape();
+                let win = pool_window(Self::name(), [B, C, h, w], K, S)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                D::pool2d(x, $kind, win)
+            }
+        }
+    };
+}
+
+pool_module!(
+    /// The largest value in each `K × K` window, windows `S` apart. Gradient: all of `dY` to
+    /// the window's first maximum (row-major order) on the CPU.
+    MaxPool2D,
+    PoolKind::Max
+);
+
+pool_module!(
+    /// The mean of each `K × K` window, windows `S` apart. Gradient: `dY / K²` to every pixel
+    /// of the window.
+    AvgPool2D,
+    PoolKind::Avg
+);
+
+/// Global average pooling: `(B, C, H, W)` → `(B, C)`, the mean of each channel's plane.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct GlobalAvgPool2D;
+
+impl ZeroSizedModule for GlobalAvgPool2D {}
+impl NonMutableModule for GlobalAvgPool2D {}
+
+impl<const B: usize, const C: usize, E: Dtype, D: Device<E>, T: Tape<E, D>>
+    Module<Images<B, C, E, D, T>> for GlobalAvgPool2D
+{
+    type Output = Tensor<(Const<B>, Const<C>), E, D, T>;
+    type Error = D::Err;
+
+    /// Panics on an empty plane (`H·W = 0`): its mean is undefined.
+    fn try_forward(&self, x: Images<B, C, E, D, T>) -> Result<Self::Output, D::Err> {
+        let (_, _, h, w) = *x.shape();
+        assert!(h * w > 0, "GlobalAvgPool2D: input ({B}, {C}, {h}, {w}) has an empty plane");
+        x.try_mean::<_, Axes2<2, 3>>()
+    }
+}
+
+/// Flattens `(B, C, H, W)` into `(B, F)` for a `Linear<F, _>`: `F = C·H·W` is checked at run
+/// time, because `H` and `W` are run-time sizes.
+///
+/// A wrong width: [`FlattenTo::checked_forward`] returns a [`ShapeError`] naming both widths;
+/// `Module::forward` panics with the same message.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FlattenTo<const F: usize>;
+
+impl<const F: usize> ZeroSizedModule for FlattenTo<F> {}
+impl<const F: usize> NonMutableModule for FlattenTo<F> {}
+
+impl<const F: usize> FlattenTo<F> {
+    /// Checks `C·H·W = F` for an input of shape `input`.
+    pub fn check(input: [usize; 4]) -> Result<(), ShapeError> {
+        let width = input[1] * input[2] * input[3];
+        if width == F {
+            return Ok(());
+        }
+        Err(ShapeError {
+            layer: format!("FlattenTo<{F}>"),
+            input: input.to_vec(),
+            reason: format!("flattens to width C·H·W = {width}, but the next layer expects {F}"),
+        })
+    }
+
+    /// The flattened batch, or a [`ShapeError`] if `C·H·W ≠ F`.
+    pub fn checked_forward<const B: usize, const C: usize, E, D, T>(
+        &self,
+        x: Images<B, C, E, D, T>,
+    ) -> Result<Tensor<(Const<B>, Const<F>), E, D, T>, ShapeError>
+    where
+        E: Dtype,
+        D: Device<E>,
+        T: Tape<E, D>,
+    {
+        let (_, _, h, w) = *x.shape();
+        Self::check([B, C, h, w])?;
+        Ok(x.try_reshape_like(&(Const::<B>, Const::<F>)).expect("device error in FlattenTo"))
+    }
+}
+
+impl<const F: usize, const B: usize, const C: usize, E: Dtype, D: Device<E>, T: Tape<E, D>>
+    Module<Images<B, C, E, D, T>> for FlattenTo<F>
+{
+    type Output = Tensor<(Const<B>, Const<F>), E, D, T>;
+    type Error = D::Err;
+
+    fn try_forward(&self, x: Images<B, C, E, D, T>) -> Result<Self::Output, D::Err> {
+        let (_, _, h, w) = *x.shape();
+        Self::check([B, C, h, w]).unwrap_or_else(|e| panic!("{e}"));
+        x.try_reshape_like(&(Const::<B>, Const::<F>))
+    }
+}
+
+/// Upsampling by an integer factor `F`: `(B, C, H, W)` → `(B, C, F·H, F·W)`, nearest neighbour
+/// or bilinear (dfdx's `upscale2d`, which runs on stable). Follow it with a
+/// [`crate::conv::Conv2D`] for a decoder's learned upsampling.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Upsample2D<const F: usize, M: UpscaleMethod = dfdx::tensor_ops::NearestNeighbor>(
+    pub M,
+);
+
+impl<const F: usize, M: UpscaleMethod> ZeroSizedModule for Upsample2D<F, M> {}
+impl<const F: usize, M: UpscaleMethod> NonMutableModule for Upsample2D<F, M> {}
+
+impl<const F: usize, M, const B: usize, const C: usize, E, D, T> Module<Images<B, C, E, D, T>>
+    for Upsample2D<F, M>
+where
+    M: UpscaleMethod,
+    E: Dtype,
+    D: Device<E> + dfdx::tensor_ops::Upscale2DKernel<E, M>,
+    T: Tape<E, D>,
+{
+    type Output = Images<B, C, E, D, T>;
+    type Error = D::Err;
+
+    fn try_forward(&self, x: Images<B, C, E, D, T>) -> Result<Self::Output, D::Err> {
+        let (_, _, h, w) = *x.shape();
+        x.try_upscale2d_like(M::default(), F * h, F * w)
+    }
+}
