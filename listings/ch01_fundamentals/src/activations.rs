@@ -13,14 +13,20 @@ pub struct Activation {
     pub df: fn(f64) -> f64,
 }
 
+impl Activation {
+    const fn new(name: &'static str, f: fn(f64) -> f64, df: fn(f64) -> f64) -> Self {
+        Activation { name, f, df }
+    }
+}
+
 /// The six activations of the chapter, in the order the figure draws them.
 pub const ACTIVATIONS: [Activation; 6] = [
-    Activation { name: "sigmoid", f: sigmoid, df: sigmoid_prime },
-    Activation { name: "tanh", f: f64::tanh, df: tanh_prime },
-    Activation { name: "ReLU", f: relu, df: relu_prime },
-    Activation { name: "leaky ReLU", f: leaky_relu, df: leaky_relu_prime },
-    Activation { name: "GELU", f: gelu, df: gelu_prime },
-    Activation { name: "SiLU", f: silu, df: silu_prime },
+    Activation::new("sigmoid", sigmoid, sigmoid_prime),
+    Activation::new("tanh", f64::tanh, tanh_prime),
+    Activation::new("ReLU", relu, relu_prime),
+    Activation::new("leaky ReLU", leaky_relu, leaky_relu_prime),
+    Activation::new("GELU", gelu, gelu_prime),
+    Activation::new("SiLU", silu, silu_prime),
 ];
 
 // ANCHOR: saturating
@@ -49,7 +55,11 @@ pub fn relu(z: f64) -> f64 {
 
 /// 1 for $z > 0$, else 0 (at the kink $z = 0$ we pick 0, as dfdx does).
 pub fn relu_prime(z: f64) -> f64 {
-    if z > 0.0 { 1.0 } else { 0.0 }
+    if z > 0.0 {
+        1.0
+    } else {
+        0.0
+    }
 }
 
 /// The slope of leaky ReLU for $z < 0$ (dfdx's default).
@@ -57,12 +67,20 @@ pub const LEAKY_SLOPE: f64 = 0.05;
 
 /// $z$ for $z > 0$, else $\alpha z$
 pub fn leaky_relu(z: f64) -> f64 {
-    if z > 0.0 { z } else { LEAKY_SLOPE * z }
+    if z > 0.0 {
+        z
+    } else {
+        LEAKY_SLOPE * z
+    }
 }
 
 /// 1 for $z > 0$, else $\alpha$
 pub fn leaky_relu_prime(z: f64) -> f64 {
-    if z > 0.0 { 1.0 } else { LEAKY_SLOPE }
+    if z > 0.0 {
+        1.0
+    } else {
+        LEAKY_SLOPE
+    }
 }
 // ANCHOR_END: rectifiers
 

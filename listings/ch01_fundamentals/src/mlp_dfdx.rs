@@ -1,9 +1,16 @@
 //! The same network in dfdx: the layer sizes and the batch size are part of the types, so
 //! the compiler checks every shape.
+//!
+//! A batch of 3-feature points fed to a layer that takes 2 features does not compile
+//! (`cargo test --doc -p ch01_fundamentals` checks that it fails, with error E0277):
+#![doc = concat!("```compile_fail,E0277\n", include_str!("shape_mismatch.rs"), "```")]
+//! The same lines with 2 features per point compile:
+#![doc = concat!("```\n", include_str!("shape_match.rs"), "```")]
 
 use crate::mlp_scratch::Mlp;
 use crate::training::{Budget, BATCH};
 use anyhow::{anyhow, ensure, Result};
+use dfdx::optim::{Optimizer, Sgd, SgdConfig};
 use dfdx::prelude::*;
 use dudl::data::Points2d;
 use dudl::progress::Progress;
@@ -22,7 +29,11 @@ pub type Targets = Tensor<Rank2<BATCH, 1>, f32, Dev>;
 
 /// The points and labels of `batch` (indices into `data`) as tensors.
 pub fn batch_tensors(dev: &Dev, data: &Points2d, batch: &[usize]) -> Result<(Inputs, Targets)> {
-    ensure!(batch.len() == BATCH, "a dfdx minibatch holds {BATCH} points, got {}", batch.len());
+    ensure!(
+        batch.len() == BATCH,
+        "a dfdx minibatch holds {BATCH} points, got {}",
+        batch.len()
+    );
     let points = batch.iter().flat_map(|&i| data.points[i]).collect();
     let labels = batch.iter().map(|&i| data.labels[i] as f32).collect();
     Ok((
@@ -34,10 +45,19 @@ pub fn batch_tensors(dev: &Dev, data: &Points2d, batch: &[usize]) -> Result<(Inp
 // ANCHOR: train
 /// Minibatch gradient descent with dfdx's `Sgd`, over the same batches as the scratch
 /// version; returns the loss of every step.
-pub fn train(model: &mut MoonsNet, data: &Points2d, batches: &[Vec<usize>], budget: Budget) -> Result<Vec<f64>> {
+pub fn train(
+    model: &mut MoonsNet,
+    data: &Points2d,
+    batches: &[Vec<usize>],
+    budget: Budget,
+) -> Result<Vec<f64>> {
     let dev = model.0.weight.device().clone();
     let mut grads = model.alloc_grads();
-    let config = SgdConfig { lr: budget.lr, momentum: None, weight_decay: None };
+    let config = SgdConfig {
+        lr: budget.lr,
+        momentum: None,
+        weight_decay: None,
+    };
     let mut sgd = Sgd::new(model, config);
     let mut progress = Progress::new("dfdx MLP", batches.len());
     let mut losses = Vec::with_capacity(batches.len());
@@ -47,11 +67,15 @@ pub fn train(model: &mut MoonsNet, data: &Points2d, batches: &[Vec<usize>], budg
         let loss = mse_loss(logits.sigmoid(), y); // (1/B) Σ (σ(z) − y)²
         losses.push(loss.array() as f64);
         grads = loss.backward();
-        sgd.update(model, &grads).map_err(|err| anyhow!("SGD step {step}: {err}"))?;
+        sgd.update(model, &grads)
+            .map_err(|err| anyhow!("SGD step {step}: {err}"))?;
         model.zero_grads(&mut grads);
         progress.update(step + 1, format!("loss {:.4}", losses[step]));
     }
-    progress.finish(format!("loss {:.4}", losses.last().copied().unwrap_or(f64::NAN)));
+    progress.finish(format!(
+        "loss {:.4}",
+        losses.last().copied().unwrap_or(f64::NAN)
+    ));
     Ok(losses)
 }
 // ANCHOR_END: train
@@ -66,7 +90,11 @@ pub fn predict(model: &MoonsNet, x: [f32; 2]) -> f64 {
 /// Builds the dfdx network with the parameters $\boldsymbol\theta$ of a scratch [`Mlp`] of
 /// sizes `[2, 16, 16, 1]`, so that the two can be compared number for number.
 pub fn from_scratch(dev: &Dev, mlp: &Mlp) -> Result<MoonsNet> {
-    ensure!(mlp.sizes == [2, 16, 16, 1], "the dfdx network is 2-16-16-1, not {:?}", mlp.sizes);
+    ensure!(
+        mlp.sizes == [2, 16, 16, 1],
+        "the dfdx network is 2-16-16-1, not {:?}",
+        mlp.sizes
+    );
     let mut model = dev.build_module::<MoonsArch, f32>();
     let layer = |l| {
         let (w, b) = mlp.layer(&mlp.theta, l);
@@ -87,7 +115,11 @@ pub fn from_scratch(dev: &Dev, mlp: &Mlp) -> Result<MoonsNet> {
 
 /// The loss of `batch` and its gradient from dfdx, flattened in the scratch order of
 /// $\boldsymbol\theta$ ($\mathbf{W}^{(1)}, \mathbf{b}^{(1)}, \mathbf{W}^{(2)}, \dots$).
-pub fn loss_and_grad(model: &MoonsNet, data: &Points2d, batch: &[usize]) -> Result<(f64, Vec<f64>)> {
+pub fn loss_and_grad(
+    model: &MoonsNet,
+    data: &Points2d,
+    batch: &[usize],
+) -> Result<(f64, Vec<f64>)> {
     let dev = model.0.weight.device().clone();
     let (x, y) = batch_tensors(&dev, data, batch)?;
     let logits = model.forward(x.leaky_trace());

@@ -53,15 +53,27 @@ impl Mlp {
             theta.extend((0..n_in * n_out).map(|_| normal.sample(&mut rng)));
             theta.extend(std::iter::repeat_n(0.0, n_out));
         }
-        Mlp { sizes: sizes.to_vec(), hidden, theta }
+        Mlp {
+            sizes: sizes.to_vec(),
+            hidden,
+            theta,
+        }
     }
 
     /// The parameters of layer `l` (from 0) as `(W, b)` slices of `theta`.
     pub fn layer<'t, T>(&self, theta: &'t [T], l: usize) -> (&'t [T], &'t [T]) {
-        let start: usize = self.sizes.windows(2).take(l).map(|p| p[0] * p[1] + p[1]).sum();
+        let start: usize = self
+            .sizes
+            .windows(2)
+            .take(l)
+            .map(|p| p[0] * p[1] + p[1])
+            .sum();
         let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
         let w = &theta[start..start + n_in * n_out];
-        (w, &theta[start + n_in * n_out..start + n_in * n_out + n_out])
+        (
+            w,
+            &theta[start + n_in * n_out..start + n_in * n_out + n_out],
+        )
     }
 }
 
@@ -89,7 +101,9 @@ impl Mlp {
             let (w, b) = self.layer(theta, l);
             let z = dense(tape, w, b, &a);
             a = if l + 1 < layers {
-                z.into_iter().map(|z_j| self.hidden.apply(tape, z_j)).collect()
+                z.into_iter()
+                    .map(|z_j| self.hidden.apply(tape, z_j))
+                    .collect()
             } else {
                 z
             };
@@ -104,7 +118,12 @@ impl Mlp {
     /// The loss $\mathcal{L} = \frac{1}{B} \sum_i (\sigma(z_i) - y_i)^2$ of the examples
     /// `batch` (indices into `data`) and its gradient $\nabla_{\boldsymbol\theta}\mathcal{L}$,
     /// shaped like `theta`.
-    pub fn loss_and_grad(&self, tape: &mut Tape, data: &Points2d, batch: &[usize]) -> (f64, Vec<f64>) {
+    pub fn loss_and_grad(
+        &self,
+        tape: &mut Tape,
+        data: &Points2d,
+        batch: &[usize],
+    ) -> (f64, Vec<f64>) {
         tape.clear();
         let theta: Vec<Var> = self.theta.iter().map(|&p| tape.leaf(p)).collect();
         let mut total = tape.leaf(0.0);
@@ -120,7 +139,10 @@ impl Mlp {
         let inverse_b = tape.leaf(1.0 / batch.len() as f64);
         let loss = tape.mul(total, inverse_b);
         tape.backward(loss);
-        (tape.value(loss), theta.iter().map(|&p| tape.grad(p)).collect())
+        (
+            tape.value(loss),
+            theta.iter().map(|&p| tape.grad(p)).collect(),
+        )
     }
 }
 // ANCHOR_END: loss_and_grad
@@ -141,7 +163,10 @@ impl Mlp {
             losses.push(loss);
             progress.update(step + 1, format!("loss {loss:.4}"));
         }
-        progress.finish(format!("loss {:.4}", losses.last().copied().unwrap_or(f64::NAN)));
+        progress.finish(format!(
+            "loss {:.4}",
+            losses.last().copied().unwrap_or(f64::NAN)
+        ));
         losses
     }
 }

@@ -30,7 +30,7 @@ impl Budget {
 
 /// Two moons, 400 points with noise 0.15, split into 300 for training and 100 held out.
 pub fn moons() -> (Points2d, Points2d) {
-    two_moons(400, 0.15, 7).split(0.25, 8)
+    two_moons(600, 0.2, 7).split(0.25, 8)
 }
 
 /// The minibatches of one training run: `steps` lists of [`BATCH`] indices into `0..n`,

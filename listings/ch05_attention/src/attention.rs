@@ -4,6 +4,7 @@
 //! `DK` numbers per query, key and value is a `Tensor<Rank4<B, H, TQ, DK>, f32, Dev>`.
 //! Multiplying queries by keys of another width does not compile.
 
+use dfdx::nn::modules::Linear;
 use dfdx::prelude::*;
 use dudl::Dev;
 

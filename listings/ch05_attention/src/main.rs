@@ -1,7 +1,8 @@
-fn main() {
-    let t = std::time::Instant::now();
-    let budget = if std::env::args().any(|a| a == "--quick") { ch05_attention::train::Budget::quick() } else { ch05_attention::train::Budget::full() };
-    let trained = ch05_attention::train::train(budget).unwrap();
-    for p in &trained.curve { println!("{} {:.4} {:?}", p.step, p.loss, p.evaluation); }
-    println!("{:.1}s", t.elapsed().as_secs_f64());
+//! `cargo run --release -p ch05_attention [-- --quick] [--out DIR]`: trains the reverser and
+//! writes the chapter's figures into `images/ch05/`.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    dudl::cli::run("ch05", ch05_attention::run)
 }

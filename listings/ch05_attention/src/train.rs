@@ -3,6 +3,7 @@
 use crate::reversal::{held_out_set, reversed, source_position, Sampler, Sequence, SEQ_LEN, VOCAB};
 use crate::transformer::{Reverser, HEADS};
 use anyhow::{ensure, Context, Result};
+use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
 use dudl::progress::Progress;
 use dudl::Dev;
@@ -157,7 +158,7 @@ pub fn evaluate(model: &Reverser, sequences: &[Sequence]) -> Result<Evaluation> 
 pub fn train(budget: Budget) -> Result<Trained> {
     ensure!(budget.steps > 0 && budget.evaluations > 0, "the training budget needs steps and evaluations: {budget:?}");
     let dev = Dev::seed_from_u64(budget.seed);
-    let mut model = dev.build_module::<Reverser, f32>();
+    let mut model = Reverser::build(&dev);
     let mut adam = Adam::new(&model, AdamConfig { lr: budget.learning_rate, ..Default::default() });
     let mut grads = model.alloc_grads();
     let held_out = held_out_set(budget.held_out, budget.seed.wrapping_add(1));

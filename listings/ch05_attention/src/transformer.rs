@@ -3,6 +3,7 @@
 use crate::attention::{MultiHeadAttention, Weights};
 use crate::positional::sinusoidal_encoding;
 use crate::reversal::{SEQ_LEN, VOCAB};
+use dfdx::nn::modules::{Embedding, LayerNorm1D, Linear};
 use dfdx::prelude::*;
 use dudl::Dev;
 

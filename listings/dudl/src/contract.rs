@@ -87,6 +87,7 @@ impl fmt::Display for Violation {
 /// Checks the repository at `root` against the listings contract; empty means it holds.
 ///
 /// Violations come sorted by file and line. A file that cannot be read is itself reported.
+#[must_use]
 pub fn check(root: &Path) -> Vec<Violation> {
     let root = canonical(root);
     let mut repo = Repo::load(&root);
@@ -631,16 +632,19 @@ struct Include {
 fn includes_in(line: &str) -> Vec<Include> {
     let mut found = Vec::new();
     let mut from = 0;
-    while let Some(start) = line[from..].find("{{#").map(|i| i + from) {
+    while let Some(start) = line[from..].find("{{").map(|i| i + from) {
         let Some(end) = line[start..].find("}}").map(|i| i + start + 2) else {
             break;
         };
         from = end;
+        let directive = &line[start..end];
+        // mdBook allows blanks after `{{`; `\{{#…}}` is its escape for a literal directive.
+        let Some(body) = directive[2..directive.len() - 2].trim().strip_prefix('#') else {
+            continue;
+        };
         if line[..start].ends_with('\\') {
             continue;
         }
-        let directive = &line[start..end];
-        let body = directive[3..directive.len() - 2].trim();
         let (kind, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
         if kind != "include" && kind != "rustdoc_include" {
             continue;
@@ -778,18 +782,16 @@ fn chapter_number(name: &str, rest_prefix: &str) -> Option<String> {
     ok.then(|| digits.to_string())
 }
 
-/// Parses `FIGURES: &[&str] = &["a.svg", "b.png"]` out of a crate's `lib.rs`.
+/// Parses `FIGURES: &[&str] = &["a.svg", "b.png"]` (or `[&str; 2] = [...]`) out of a `lib.rs`.
 fn parse_figures(text: &str) -> Option<BTreeSet<String>> {
     let at = text
         .match_indices("FIGURES")
         .map(|(i, _)| i)
         .find(|&i| text[i + 7..].trim_start().starts_with(':'))?;
-    let after = &text[at..];
-    let open = after.find("= &[").or_else(|| after.find("=&["))?;
-    let list = &after[open..];
-    let list = &list[list.find('[')? + 1..];
+    let value = &text[at + text[at..].find('=')? + 1..];
+    let list = &value[value.find('[')? + 1..];
     let mut figures = BTreeSet::new();
-    let mut chars = list.char_indices().peekable();
+    let mut chars = list.char_indices();
     while let Some((i, c)) = chars.next() {
         match c {
             ']' => return Some(figures),
@@ -838,11 +840,13 @@ fn markdown_files(dir: &Path, out: &mut Vec<Violation>) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Every file under `dir` (following links), sorted; hidden directories are skipped.
+/// Every file under `dir`, sorted; hidden directories and links to directories (such as
+/// `book/images`) are not entered.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in sorted_entries(dir) {
-        if entry.is_dir() {
+        let is_link = fs::symlink_metadata(&entry).is_ok_and(|m| m.file_type().is_symlink());
+        if entry.is_dir() && !is_link {
             if !dir_name(&entry).is_some_and(|n| n.starts_with('.')) {
                 files.extend(files_under(&entry));
             }
@@ -914,6 +918,7 @@ mod tests {
         assert_eq!(inc("{{#include a.rs:3}}"), Selector::Lines("3".into()));
         assert_eq!(inc("{{#include a.rs:3:9}}"), Selector::Lines("3:9".into()));
         assert_eq!(inc("{{#include a.rs::9}}"), Selector::Lines(":9".into()));
+        assert_eq!(inc("{{ #include a.rs:x }}"), Selector::Anchor("x".into()));
         assert!(includes_in(r"\{{#include a.rs}}").is_empty());
         assert!(includes_in("{{#title x}}").is_empty());
     }
@@ -927,6 +932,11 @@ mod tests {
             figures.into_iter().collect::<Vec<_>>(),
             ["a.svg", "b/c.png"]
         );
+        let array = "pub const FIGURES: [&str; 1] = [\"a.svg\"];";
+        assert_eq!(parse_figures(array).unwrap().len(), 1);
+        assert!(parse_figures("pub const FIGURES: &[&str] = &[];")
+            .unwrap()
+            .is_empty());
         assert!(parse_figures("fn main() {}").is_none());
     }
 

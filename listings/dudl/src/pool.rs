@@ -7,9 +7,9 @@
 //! whole gradient, as in PyTorch.
 
 use dfdx::nn::{Module, NonMutableModule, ZeroSizedModule};
-use dfdx::shapes::{Axes2, Const, Dtype, HasShape};
-use dfdx::tensor::{Cpu, CpuError, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
-use dfdx::tensor_ops::{Device, MeanTo, ReshapeTo, TryUpscale2D, UpscaleMethod};
+use dfdx::shapes::{Axes2, Const, Dtype, HasShape, Shape};
+use dfdx::tensor::{Cpu, CpuError, HasErr, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
+use dfdx::tensor_ops::{Device, MeanTo, ReshapeTo, GenericUpscale2D, UpscaleMethod};
 use rayon::prelude::*;
 
 pub use crate::conv::composite::PoolKind;
@@ -80,7 +80,7 @@ fn avg_plane<E: Dtype>(win: &Window2D, plane: &[E], out: &mut [E]) {
     let area = E::from_usize(win.kernel * win.kernel).expect("window area fits the dtype");
     for (p, o) in out.iter_mut().enumerate() {
         let (y0, x0) = (p / win.w_out * win.stride, p % win.w_out * win.stride);
-        let sum = window_pixels(win, y0, x0).fold(E::ZERO, |acc, idx| acc + plane[idx]);
+        let sum = window_pixels(win, y0, x0).fold(E::default(), |acc, idx| acc + plane[idx]);
         *o = sum / area;
     }
 }
@@ -94,7 +94,7 @@ fn window_pixels(win: &Window2D, y0: usize, x0: usize) -> impl Iterator<Item = u
 /// Pooling forward on the CPU, one plane `(b, c)` per rayon task.
 fn cpu_pool_forward<E: Dtype>(x: &[E], kind: PoolKind, win: &Window2D) -> (Vec<E>, ArgMax) {
     let planes = x.len() / win.in_pixels();
-    let mut out = vec![E::ZERO; planes * win.out_pixels()];
+    let mut out = vec![E::default(); planes * win.out_pixels()];
     let mut arg = vec![0; if kind == PoolKind::Max { out.len() } else { 0 }];
     let inputs = x.par_chunks(win.in_pixels());
     let outputs = out.par_chunks_mut(win.out_pixels());
@@ -130,13 +130,10 @@ pub fn cpu_pool2d<const B: usize, const C: usize, E: Dtype, T: Tape<E, Cpu>>(
     x: Images<B, C, E, Cpu, T>,
     kind: PoolKind,
     win: Window2D,
-) -> Result<Images<B, C, E, Cpu, T>, CpuError>
-where
-    Cpu: Device<E>,
-{
+) -> Result<Images<B, C, E, Cpu, T>, CpuError> {
     let (x, mut tape) = x.split_tape();
     let x = x.try_contiguous()?;
-    let mut x_data = vec![E::ZERO; x.shape().num_elements()];
+    let mut x_data = vec![E::default(); x.shape().num_elements()];
     x.copy_into(&mut x_data);
     let (y_data, arg) = cpu_pool_forward(&x_data, kind, &win);
     let shape = (Const::<B>, Const::<C>, win.h_out, win.w_out);
@@ -319,14 +316,15 @@ impl<const F: usize, M, const B: usize, const C: usize, E, D, T> Module<Images<B
 where
     M: UpscaleMethod,
     E: Dtype,
-    D: Device<E> + dfdx::tensor_ops::Upscale2DKernel<E, M>,
+    D: Device<E>,
     T: Tape<E, D>,
+    Images<B, C, E, D, T>: GenericUpscale2D<M, Output<usize, usize> = Images<B, C, E, D, T>>,
 {
     type Output = Images<B, C, E, D, T>;
-    type Error = D::Err;
+    type Error = <Self::Output as HasErr>::Err;
 
-    fn try_forward(&self, x: Images<B, C, E, D, T>) -> Result<Self::Output, D::Err> {
+    fn try_forward(&self, x: Images<B, C, E, D, T>) -> Result<Self::Output, Self::Error> {
         let (_, _, h, w) = *x.shape();
-        x.try_upscale2d_like(M::default(), F * h, F * w)
+        x.generic_upscale2d_like(M::default(), F * h, F * w)
     }
 }

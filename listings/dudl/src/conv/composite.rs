@@ -4,7 +4,7 @@
 //! a second, independent implementation.
 
 use dfdx::shapes::{Axes2, Axes3, Axes4, Axis, Const, Dtype, HasShape, Rank1, Rank4};
-use dfdx::tensor::{Tape, Tensor, TensorFromVec};
+use dfdx::tensor::{Tape, Tensor};
 use dfdx::tensor_ops::{
     BroadcastTo, Device, GatherTo, MaxTo, MeanTo, PermuteTo, ReshapeTo, TryAdd, TryMatMul,
     TryMul,
@@ -45,7 +45,7 @@ fn patches<const B: usize, const C: usize, E: Dtype, D: Device<E>, T: Tape<E, D>
     let x = x.try_permute::<_, Axes3<2, 0, 1>>()?;
     let picked = x.try_gather(dev.try_tensor_from_vec(index, (taps,))?)?;
     let picked = if win.padding > 0 {
-        let mask: Vec<E> = real.iter().map(|&r| if r { E::ONE } else { E::ZERO }).collect();
+        let mask: Vec<E> = real.iter().map(|&r| if r { E::ONE } else { E::default() }).collect();
         let mask = dev.try_tensor_from_vec(mask, (taps,))?;
         let shape = *picked.shape();
         picked.try_mul(mask.try_broadcast_like::<_, Axes2<1, 2>>(&shape)?)?

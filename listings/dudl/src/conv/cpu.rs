@@ -91,7 +91,7 @@ fn im2col<E: Dtype>(win: &Window2D, image: &[E], col: &mut [E]) {
         let plane = &image[c * win.in_pixels()..(c + 1) * win.in_pixels()];
         let cols = win.valid_out_cols(j);
         for (oh, out) in col_row.chunks_exact_mut(win.w_out).enumerate() {
-            out.fill(E::ZERO);
+            out.fill(E::default());
             let Some(y) = win.input_row(oh, i) else { continue };
             let input = &plane[y * win.w_in..(y + 1) * win.w_in];
             for ow in cols.clone() {
@@ -158,11 +158,11 @@ impl ConvDims {
 /// `Y = W · col(X) + b` for every image.
 fn forward<E: GemmFloat>(dims: ConvDims, x: &[E], w: &[E], b: &[E]) -> Vec<E> {
     let (l, par) = (dims.win.out_pixels(), dims.gemm_parallelism());
-    let mut y = vec![E::ZERO; dims.batch * dims.out_len()];
+    let mut y = vec![E::default(); dims.batch * dims.out_len()];
     y.par_chunks_mut(dims.out_len().max(1))
         .zip(x.par_chunks(dims.image_len().max(1)))
         .for_each_init(
-            || vec![E::ZERO; dims.col_len()],
+            || vec![E::default(); dims.col_len()],
             |col, (y_img, x_img)| {
                 im2col(&dims.win, x_img, col);
                 for (row, &bias) in y_img.chunks_exact_mut(l).zip(b) {
@@ -187,10 +187,10 @@ struct ParamGrads<E> {
 impl<E: GemmFloat> ParamGrads<E> {
     fn zeros(dims: &ConvDims) -> Self {
         Self {
-            weight: vec![E::ZERO; dims.chan_out * dims.patch_len()],
-            bias: vec![E::ZERO; dims.chan_out],
-            col: vec![E::ZERO; dims.col_len()],
-            grad_col: vec![E::ZERO; dims.col_len()],
+            weight: vec![E::default(); dims.chan_out * dims.patch_len()],
+            bias: vec![E::default(); dims.chan_out],
+            col: vec![E::default(); dims.col_len()],
+            grad_col: vec![E::default(); dims.col_len()],
         }
     }
 
@@ -202,7 +202,7 @@ impl<E: GemmFloat> ParamGrads<E> {
         let dy_mat = MatRef::row_major(dy, o, l);
         matmul_into(dy_mat, MatRef::transposed(&self.col, l, ckk), &mut self.weight, true, par);
         for (db, row) in self.bias.iter_mut().zip(dy.chunks_exact(l)) {
-            *db += row.iter().fold(E::ZERO, |acc, &v| acc + v);
+            *db += row.iter().fold(E::default(), |acc, &v| acc + v);
         }
         let w_t = MatRef::transposed(w, ckk, o);
         matmul_into(w_t, MatRef::row_major(dy, o, l), &mut self.grad_col, false, par);
@@ -249,7 +249,7 @@ fn backward<E: GemmFloat>(
 /// Copies a tensor's elements out in row-major order.
 fn to_vec<S: dfdx::shapes::Shape, E: Dtype>(t: &Tensor<S, E, Cpu>) -> Result<Vec<E>, CpuError> {
     let t = t.clone().try_contiguous()?;
-    let mut data = vec![E::ZERO; t.shape().num_elements()];
+    let mut data = vec![E::default(); t.shape().num_elements()];
     t.copy_into(&mut data);
     Ok(data)
 }

@@ -197,7 +197,7 @@ where
 /// `U(−1/√fan_in, 1/√fan_in)`.
 fn init_range<E: Dtype + SampleUniform>(fan_in: usize) -> Uniform<E> {
     let bound = E::from_f64(1.0 / (fan_in as f64).sqrt()).expect("bound fits the dtype");
-    Uniform::new(E::ZERO - bound, bound)
+    Uniform::new(E::default() - bound, bound)
 }
 
 impl<const I: usize, const O: usize, const K: usize, const S: usize, const P: usize, E, D>

@@ -1,0 +1,49 @@
+//! How large the gradient is at each layer of a deep network at initialisation.
+//!
+//! Backpropagation multiplies the error signal by $\sigma'(z) \le \tfrac14$ at every sigmoid
+//! layer, so after $L$ layers it has shrunk by up to $4^{-L}$; ReLU's derivative is 1 wherever
+//! the unit is active, and He initialisation keeps the signal's size from layer to layer.
+
+use crate::autodiff::Tape;
+use crate::mlp_scratch::{Hidden, Mlp};
+use dudl::data::Points2d;
+
+/// Hidden layers of the deep networks.
+pub const DEPTH: usize = 10;
+/// Units per hidden layer.
+pub const WIDTH: usize = 32;
+
+/// A network of [`DEPTH`] hidden layers of [`WIDTH`] units: LeCun initialisation (gain 1)
+/// for sigmoid and tanh, He initialisation (gain $\sqrt2$) for ReLU.
+pub fn deep_mlp(hidden: Hidden, seed: u64) -> Mlp {
+    let mut sizes = vec![2];
+    sizes.extend([WIDTH; DEPTH]);
+    sizes.push(1);
+    let gain = if hidden == Hidden::Relu {
+        2f64.sqrt()
+    } else {
+        1.0
+    };
+    Mlp::new(&sizes, hidden, gain, seed)
+}
+
+// ANCHOR: grad_norms
+/// $\lVert \partial\mathcal{L} / \partial \mathbf{W}^{(l)} \rVert$ for every layer
+/// $l = 1, \dots, L$ (input side first), on the examples `batch` of `data`.
+pub fn weight_grad_norms(mlp: &Mlp, data: &Points2d, batch: &[usize]) -> Vec<f64> {
+    let (_, grad) = mlp.loss_and_grad(&mut Tape::new(), data, batch);
+    (0..mlp.sizes.len() - 1)
+        .map(|l| {
+            let (grad_w, _) = mlp.layer(&grad, l);
+            grad_w.iter().map(|g| g * g).sum::<f64>().sqrt()
+        })
+        .collect()
+}
+// ANCHOR_END: grad_norms
+
+/// How many times smaller the first layer's weight gradient is than the last hidden
+/// layer's: $\lVert \partial\mathcal{L} / \partial \mathbf{W}^{(L-1)} \rVert /
+/// \lVert \partial\mathcal{L} / \partial \mathbf{W}^{(1)} \rVert$.
+pub fn shrink_factor(norms: &[f64]) -> f64 {
+    norms[norms.len() - 2] / norms[0]
+}
