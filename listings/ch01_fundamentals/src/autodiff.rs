@@ -1,20 +1,19 @@
 //! A reverse-mode scalar autodiff engine: every number the model computes is a node on a
 //! [`Tape`], and [`Tape::backward`] walks the tape once, last node first, to fill in
-//! $\partial \mathcal{L} / \partial v$ for every node $v$.
+//! ∂L/∂v for every node v.
 //!
 //! Each op stores, next to its value, the *local* derivatives of its output with respect to its
 //! inputs. Backpropagation is then the chain rule applied node by node:
-//! $\bar{u} \mathrel{+}= \frac{\partial v}{\partial u}\, \bar{v}$ for every input $u$ of $v$,
-//! where $\bar{v} = \partial \mathcal{L} / \partial v$.
+//! ∂L/∂u += ∂v/∂u · ∂L/∂v for every input u of every node v.
 
 // ANCHOR: tape
 /// A handle to one scalar on a [`Tape`]: the index of its node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Var(usize);
 
-/// One scalar: its value, its gradient $\partial \mathcal{L} / \partial v$ (filled by
+/// One scalar: its value, its gradient ∂L/∂v (filled by
 /// [`Tape::backward`]), and up to two inputs, each with the local derivative
-/// $\partial v / \partial u$.
+/// ∂v/∂u.
 #[derive(Clone, Copy, Debug)]
 struct Node {
     value: f64,
@@ -37,36 +36,36 @@ impl Tape {
         self.push(value, [None, None])
     }
 
-    /// A new scalar `value` computed from `a`, with $\partial v / \partial a$ = `da`.
+    /// A new scalar `value` computed from `a`, with ∂v/∂a = `da`.
     pub fn unary(&mut self, value: f64, a: Var, da: f64) -> Var {
         self.push(value, [Some((a, da)), None])
     }
 
-    /// $a + b$: both local derivatives are 1.
+    /// a + b: both local derivatives are 1.
     pub fn add(&mut self, a: Var, b: Var) -> Var {
         let value = self.value(a) + self.value(b);
         self.push(value, [Some((a, 1.0)), Some((b, 1.0))])
     }
 
-    /// $a \cdot b$: $\partial (ab) / \partial a = b$ and $\partial (ab) / \partial b = a$.
+    /// a · b: ∂(ab)/∂a = b and ∂(ab)/∂b = a.
     pub fn mul(&mut self, a: Var, b: Var) -> Var {
         let (va, vb) = (self.value(a), self.value(b));
         self.push(va * vb, [Some((a, vb)), Some((b, va))])
     }
 
-    /// $\sigma(a) = 1 / (1 + e^{-a})$, with $\sigma' = \sigma (1 - \sigma)$.
+    /// σ(a) = 1 / (1 + e^(−a)), with σ′ = σ (1 − σ).
     pub fn sigmoid(&mut self, a: Var) -> Var {
         let s = 1.0 / (1.0 + (-self.value(a)).exp());
         self.unary(s, a, s * (1.0 - s))
     }
 
-    /// $\tanh(a)$, with $\tanh' = 1 - \tanh^2$.
+    /// tanh(a), with tanh′ = 1 − tanh².
     pub fn tanh(&mut self, a: Var) -> Var {
         let t = self.value(a).tanh();
         self.unary(t, a, 1.0 - t * t)
     }
 
-    /// $\mathrm{ReLU}(a) = \max(0, a)$, with derivative 1 for $a > 0$ and 0 otherwise.
+    /// ReLU(a) = max(0, a), with derivative 1 for a > 0 and 0 otherwise.
     pub fn relu(&mut self, a: Var) -> Var {
         let v = self.value(a);
         self.unary(v.max(0.0), a, if v > 0.0 { 1.0 } else { 0.0 })
@@ -76,7 +75,7 @@ impl Tape {
 
 // ANCHOR: backward
 impl Tape {
-    /// Fills in $\partial$`loss`$/\partial v$ for every node $v$ on the tape: seed the loss
+    /// Fills in ∂loss/∂v for every node v on the tape: seed the loss
     /// with 1, then visit the nodes last to first and pass each one's gradient to its inputs.
     pub fn backward(&mut self, loss: Var) {
         for node in &mut self.nodes {
@@ -104,7 +103,7 @@ impl Tape {
         self.nodes[v.0].value
     }
 
-    /// $\partial \mathcal{L} / \partial v$ after [`Tape::backward`] (0 before).
+    /// ∂L/∂v after [`Tape::backward`] (0 before).
     pub fn grad(&self, v: Var) -> f64 {
         self.nodes[v.0].grad
     }

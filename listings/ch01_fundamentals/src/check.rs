@@ -9,10 +9,10 @@ use dudl::gradcheck::{max_error, numerical_gradient};
 use dudl::Dev;
 
 /// The largest disagreement between the gradients, in the measure of
-/// [`dudl::gradcheck::max_error`]: $\max_i |a_i - b_i| / \max(1, |a_i|, |b_i|)$.
+/// [`dudl::gradcheck::max_error`]: max over i of |a_i − b_i| / max(1, |a_i|, |b_i|).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GradientCheck {
-    /// Scratch engine (f64) against central differences (f64, $h = 10^{-5}$).
+    /// Scratch engine (f64) against central differences (f64, h = 1e-5).
     pub scratch_vs_numerical: f64,
     /// dfdx (f32) against the scratch engine.
     pub dfdx_vs_scratch: f64,
@@ -20,7 +20,7 @@ pub struct GradientCheck {
 
 // ANCHOR: gradient_check
 /// Takes the untrained 2-16-16-1 network and one minibatch of two moons, computes
-/// $\nabla_{\boldsymbol\theta}\mathcal{L}$ for all 337 parameters three ways, and compares.
+/// ∇θ L for all 337 parameters three ways, and compares.
 pub fn gradient_check(dev: &Dev) -> Result<GradientCheck> {
     let (train, _) = moons();
     let mlp = moons_mlp(1);

@@ -5,8 +5,8 @@ use crate::mlp_scratch::{Hidden, Mlp};
 use crate::training::{accuracy, minibatches, moons, Budget};
 
 // ANCHOR: exp_op
-/// Exercise 1: $e^a$ as a new op. Its local derivative is the value itself:
-/// $\frac{d}{da} e^a = e^a$.
+/// Exercise 1: e^a as a new op. Its local derivative is the value itself:
+/// d/da e^a = e^a.
 pub fn exp(tape: &mut Tape, a: Var) -> Var {
     let e = tape.value(a).exp();
     tape.unary(e, a, e)
@@ -14,9 +14,9 @@ pub fn exp(tape: &mut Tape, a: Var) -> Var {
 // ANCHOR_END: exp_op
 
 // ANCHOR: sigmoid_prime
-/// Exercise 2: $\sigma'(z)$ straight from the quotient rule,
-/// $\frac{d}{dz} (1 + e^{-z})^{-1} = \frac{e^{-z}}{(1 + e^{-z})^2}$,
-/// which equals $\sigma(z)\,(1 - \sigma(z))$ because $1 - \sigma(z) = \frac{e^{-z}}{1 + e^{-z}}$.
+/// Exercise 2: σ′(z) straight from the quotient rule,
+/// d/dz (1 + e^(−z))^(−1) = e^(−z) / (1 + e^(−z))²,
+/// which equals σ(z) (1 − σ(z)) because 1 − σ(z) = e^(−z) / (1 + e^(−z)).
 pub fn sigmoid_prime_by_quotient_rule(z: f64) -> f64 {
     let e = (-z).exp();
     e / (1.0 + e).powi(2)

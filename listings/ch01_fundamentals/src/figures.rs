@@ -7,7 +7,7 @@ use dudl::data::Points2d;
 use dudl::figure::{save_svg, DecisionMap, Legend, LineChart};
 use std::path::Path;
 
-/// `activations.svg`: each activation $f(z)$ (left) and its derivative $f'(z)$ (right).
+/// `activations.svg`: each activation f(z) (left) and its derivative f′(z) (right).
 pub fn activations(path: &Path) -> Result<()> {
     let grid: Vec<f64> = (0..=320).map(|i| -4.0 + 8.0 * i as f64 / 320.0).collect();
     let mut values = LineChart::new("activations f(z)", "pre-activation z", "f(z)")
@@ -61,8 +61,8 @@ pub fn loss_curves(path: &Path, scratch: &[f64], dfdx: &[f64], window: usize) ->
     save_svg(path, &[&chart], 1)
 }
 
-/// `gradient_flow.svg`: $\lVert \partial\mathcal{L} / \partial \mathbf{W}^{(l)} \rVert$ against
-/// the layer $l$, for a deep sigmoid network and a deep ReLU network.
+/// `gradient_flow.svg`: ‖∂L/∂W^(l)‖ against the layer l, for a deep sigmoid network and a
+/// deep ReLU network.
 pub fn gradient_flow(path: &Path, sigmoid: &[f64], relu: &[f64]) -> Result<()> {
     let by_layer = |norms: &[f64]| -> Vec<(f64, f64)> {
         norms
@@ -73,7 +73,7 @@ pub fn gradient_flow(path: &Path, sigmoid: &[f64], relu: &[f64]) -> Result<()> {
     };
     let chart = LineChart::new(
         "gradient size per layer at initialisation",
-        "layer l (1 = input side)",
+        &format!("layer l (1 = input side, {} = output)", sigmoid.len()),
         "‖∂L/∂W‖ (log scale)",
     )
     .log_y()

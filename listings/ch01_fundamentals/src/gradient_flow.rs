@@ -1,7 +1,7 @@
 //! How large the gradient is at each layer of a deep network at initialisation.
 //!
-//! Backpropagation multiplies the error signal by $\sigma'(z) \le \tfrac14$ at every sigmoid
-//! layer, so after $L$ layers it has shrunk by up to $4^{-L}$; ReLU's derivative is 1 wherever
+//! Backpropagation multiplies the error signal by σ′(z) ≤ 1/4 at every sigmoid
+//! layer, so after L layers it has shrunk by up to 4^(−L); ReLU's derivative is 1 wherever
 //! the unit is active, and He initialisation keeps the signal's size from layer to layer.
 
 use crate::autodiff::Tape;
@@ -14,7 +14,7 @@ pub const DEPTH: usize = 10;
 pub const WIDTH: usize = 32;
 
 /// A network of [`DEPTH`] hidden layers of [`WIDTH`] units: LeCun initialisation (gain 1)
-/// for sigmoid and tanh, He initialisation (gain $\sqrt2$) for ReLU.
+/// for sigmoid and tanh, He initialisation (gain √2) for ReLU.
 pub fn deep_mlp(hidden: Hidden, seed: u64) -> Mlp {
     let mut sizes = vec![2];
     sizes.extend([WIDTH; DEPTH]);
@@ -28,8 +28,8 @@ pub fn deep_mlp(hidden: Hidden, seed: u64) -> Mlp {
 }
 
 // ANCHOR: grad_norms
-/// $\lVert \partial\mathcal{L} / \partial \mathbf{W}^{(l)} \rVert$ for every layer
-/// $l = 1, \dots, L$ (input side first), on the examples `batch` of `data`.
+/// ‖∂L/∂W^(l)‖ for every layer l = 1, …, L (input side first), on the examples `batch` of
+/// `data`.
 pub fn weight_grad_norms(mlp: &Mlp, data: &Points2d, batch: &[usize]) -> Vec<f64> {
     let (_, grad) = mlp.loss_and_grad(&mut Tape::new(), data, batch);
     (0..mlp.sizes.len() - 1)
@@ -42,8 +42,13 @@ pub fn weight_grad_norms(mlp: &Mlp, data: &Points2d, batch: &[usize]) -> Vec<f64
 // ANCHOR_END: grad_norms
 
 /// How many times smaller the first layer's weight gradient is than the last hidden
-/// layer's: $\lVert \partial\mathcal{L} / \partial \mathbf{W}^{(L-1)} \rVert /
-/// \lVert \partial\mathcal{L} / \partial \mathbf{W}^{(1)} \rVert$.
+/// layer's: ‖∂L/∂W^(L−1)‖ / ‖∂L/∂W^(1)‖.
 pub fn shrink_factor(norms: &[f64]) -> f64 {
     norms[norms.len() - 2] / norms[0]
+}
+
+/// How many times smaller each layer's weight gradient is than the next one's (towards the
+/// output): ‖∂L/∂W^(l+1)‖ / ‖∂L/∂W^(l)‖ for l = 1, …, L − 1.
+pub fn per_layer_factors(norms: &[f64]) -> Vec<f64> {
+    norms.windows(2).map(|pair| pair[1] / pair[0]).collect()
 }

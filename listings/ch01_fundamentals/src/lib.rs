@@ -22,7 +22,7 @@ use dudl::cli::Args;
 use dudl::Dev;
 use mlp_scratch::{Hidden, Mlp};
 use std::time::Instant;
-use training::{accuracy, minibatches, moons, Budget};
+use training::{accuracy, final_loss, minibatches, moons, Budget};
 
 /// The figures the binary writes into `images/ch01/`.
 pub const FIGURES: &[&str] = &[
@@ -38,8 +38,8 @@ const SCRATCH_SEED: u64 = 1;
 const BATCH_SEED: u64 = 2;
 /// Seed of dfdx's device, which initialises the dfdx network.
 const DFDX_SEED: u64 = 3;
-/// Minibatch losses averaged into one point of the loss curves.
-const CURVE_WINDOW: usize = 50;
+/// Minibatch losses averaged into one point of the loss curves, and into the final loss.
+pub const CURVE_WINDOW: usize = 50;
 
 /// A trained network's loss at every step and its held-out accuracy.
 #[derive(Clone, Debug)]
@@ -120,24 +120,31 @@ pub fn run(args: &Args) -> Result<()> {
         ("scratch", &scratch.losses, scratch.test_accuracy),
         ("dfdx", &dfdx.losses, dfdx.test_accuracy),
     ] {
-        let tail = &losses[losses.len().saturating_sub(CURVE_WINDOW)..];
-        let final_loss = tail.iter().sum::<f64>() / tail.len() as f64;
         println!(
-            "{name:>7}: {} steps, final loss {final_loss:.4} (mean of the last {}), held-out accuracy {:.1}%",
+            "{name:>7}: {} steps, final loss {:.4} (mean of the last {CURVE_WINDOW}), held-out accuracy {:.1}%",
             losses.len(),
-            tail.len(),
+            final_loss(losses, CURVE_WINDOW),
             100.0 * acc
         );
     }
 
+    println!(
+        "exercise 3, ReLU hidden units: held-out accuracy {:.1}%",
+        100.0 * exercises::relu_mlp_accuracy(budget)
+    );
+
     let (sigmoid, relu) = deep_gradient_norms();
     for (name, norms) in [("sigmoid", &sigmoid), ("ReLU", &relu)] {
+        let per_layer = gradient_flow::per_layer_factors(norms);
         println!(
-            "{name:>7} stack: |dL/dW| {:.1e} at layer 1, {:.1e} at layer {}: {:.3}x smaller at layer 1",
+            "{name:>7} stack: |dL/dW| {:.1e} at layer 1, {:.1e} at layer {}: {:.1}x smaller at layer 1 \
+             ({:.1}x to {:.1}x per layer)",
             norms[0],
             norms[norms.len() - 2],
             norms.len() - 1,
-            gradient_flow::shrink_factor(norms)
+            gradient_flow::shrink_factor(norms),
+            per_layer.iter().copied().fold(f64::INFINITY, f64::min),
+            per_layer.iter().copied().fold(0.0, f64::max),
         );
     }
 

@@ -21,9 +21,9 @@ use dudl::Dev;
 pub type MoonsArch = (Linear<2, 16>, Tanh, Linear<16, 16>, Tanh, Linear<16, 1>);
 /// The model with its parameters on the device.
 pub type MoonsNet = <MoonsArch as BuildOnDevice<Dev, f32>>::Built;
-/// A minibatch of points, one per row: $\mathbf{X} \in \mathbb{R}^{B \times 2}$.
+/// A minibatch of points, one per row: X ∈ ℝ^(B×2).
 pub type Inputs = Tensor<Rank2<BATCH, 2>, f32, Dev>;
-/// One target per point: $\mathbf{y} \in \{0, 1\}^{B \times 1}$.
+/// One target per point: y ∈ {0, 1}^(B×1).
 pub type Targets = Tensor<Rank2<BATCH, 1>, f32, Dev>;
 // ANCHOR_END: model
 
@@ -59,7 +59,7 @@ pub fn train(
         weight_decay: None,
     };
     let mut sgd = Sgd::new(model, config);
-    let mut progress = Progress::new("dfdx MLP", batches.len());
+    let mut progress = Progress::new("dfdx MLP (Tanh)", batches.len());
     let mut losses = Vec::with_capacity(batches.len());
     for (step, batch) in batches.iter().enumerate() {
         let (x, y) = batch_tensors(&dev, data, batch)?;
@@ -80,14 +80,14 @@ pub fn train(
 }
 // ANCHOR_END: train
 
-/// The probability $\sigma(z)$ that `x` is of class 1.
+/// The probability σ(z) that `x` is of class 1.
 pub fn predict(model: &MoonsNet, x: [f32; 2]) -> f64 {
     let dev = model.0.weight.device();
     let logit = model.forward(dev.tensor(x));
     1.0 / (1.0 + (-logit.array()[0] as f64).exp())
 }
 
-/// Builds the dfdx network with the parameters $\boldsymbol\theta$ of a scratch [`Mlp`] of
+/// Builds the dfdx network with the parameters θ of a scratch [`Mlp`] of
 /// sizes `[2, 16, 16, 1]`, so that the two can be compared number for number.
 pub fn from_scratch(dev: &Dev, mlp: &Mlp) -> Result<MoonsNet> {
     ensure!(
@@ -114,7 +114,7 @@ pub fn from_scratch(dev: &Dev, mlp: &Mlp) -> Result<MoonsNet> {
 }
 
 /// The loss of `batch` and its gradient from dfdx, flattened in the scratch order of
-/// $\boldsymbol\theta$ ($\mathbf{W}^{(1)}, \mathbf{b}^{(1)}, \mathbf{W}^{(2)}, \dots$).
+/// θ (W^(1), b^(1), W^(2), …).
 pub fn loss_and_grad(
     model: &MoonsNet,
     data: &Points2d,

@@ -6,8 +6,8 @@ use crate::training::Budget;
 use dudl::data::Points2d;
 use dudl::progress::Progress;
 use rand::rngs::StdRng;
-use rand::SeedableRng;
-use rand_distr::{Distribution, Normal};
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
 
 /// The activation of the hidden layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,30 +27,29 @@ impl Hidden {
     }
 }
 
-/// A fully connected network. Layer $l$ maps $n_{l-1}$ inputs to $n_l$ outputs,
-/// $\mathbf{z}^{(l)} = \mathbf{W}^{(l)} \mathbf{a}^{(l-1)} + \mathbf{b}^{(l)}$, then applies
-/// the hidden activation to every layer but the last, whose single output is the logit.
+/// A fully connected network. Layer l maps n_(l−1) inputs to n_l outputs,
+/// z^(l) = W^(l) a^(l−1) + b^(l), then applies the hidden activation, except the last layer,
+/// whose single output is the logit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
-    /// Layer widths $n_0, \dots, n_L$, e.g. `[2, 16, 16, 1]`.
+    /// Layer widths n₀, …, n_L, e.g. `[2, 16, 16, 1]`.
     pub sizes: Vec<usize>,
     pub hidden: Hidden,
-    /// All parameters $\boldsymbol{\theta}$, layer by layer: $\mathbf{W}^{(l)}$ row by row
-    /// ($n_l \times n_{l-1}$, the layout dfdx uses), then $\mathbf{b}^{(l)}$.
+    /// All parameters θ, layer by layer: W^(l) row by row (n_l × n_(l−1), the layout dfdx
+    /// uses), then b^(l).
     pub theta: Vec<f64>,
 }
 
 impl Mlp {
-    /// Weights drawn from $\mathcal{N}(0, \text{gain}^2 / n_{l-1})$, biases 0: gain 1 keeps the
-    /// variance of $z$ near that of $a$ (LeCun), gain $\sqrt{2}$ does so for ReLU (He).
+    /// Weights drawn from N(0, gain² / n_(l−1)), biases 0: gain 1 keeps the variance of z near
+    /// that of a (LeCun), gain √2 does so for ReLU (He).
     pub fn new(sizes: &[usize], hidden: Hidden, gain: f64, seed: u64) -> Mlp {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut theta = Vec::new();
         for pair in sizes.windows(2) {
             let (n_in, n_out) = (pair[0], pair[1]);
             let std = gain / (n_in as f64).sqrt();
-            let normal = Normal::new(0.0, std).expect("a gain is finite");
-            theta.extend((0..n_in * n_out).map(|_| normal.sample(&mut rng)));
+            theta.extend((0..n_in * n_out).map(|_| std * rng.sample::<f64, _>(StandardNormal)));
             theta.extend(std::iter::repeat_n(0.0, n_out));
         }
         Mlp {
@@ -62,23 +61,15 @@ impl Mlp {
 
     /// The parameters of layer `l` (from 0) as `(W, b)` slices of `theta`.
     pub fn layer<'t, T>(&self, theta: &'t [T], l: usize) -> (&'t [T], &'t [T]) {
-        let start: usize = self
-            .sizes
-            .windows(2)
-            .take(l)
-            .map(|p| p[0] * p[1] + p[1])
-            .sum();
-        let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
-        let w = &theta[start..start + n_in * n_out];
-        (
-            w,
-            &theta[start + n_in * n_out..start + n_in * n_out + n_out],
-        )
+        let weights = |l: usize| self.sizes[l] * self.sizes[l + 1];
+        let start: usize = (0..l).map(|k| weights(k) + self.sizes[k + 1]).sum();
+        let (w, rest) = theta[start..].split_at(weights(l));
+        (w, &rest[..self.sizes[l + 1]])
     }
 }
 
 // ANCHOR: forward
-/// $z_j = b_j + \sum_i W_{ji}\, a_i$ for every output $j$ of one layer.
+/// z_j = b_j + Σ_i W_ji a_i for every output j of one layer.
 fn dense(tape: &mut Tape, w: &[Var], b: &[Var], a: &[Var]) -> Vec<Var> {
     b.iter()
         .enumerate()
@@ -93,7 +84,7 @@ fn dense(tape: &mut Tape, w: &[Var], b: &[Var], a: &[Var]) -> Vec<Var> {
 }
 
 impl Mlp {
-    /// One example $\mathbf{x}$ through every layer; returns the logit $z^{(L)}$.
+    /// One example x through every layer; returns the logit z^(L).
     fn forward(&self, tape: &mut Tape, theta: &[Var], x: &[f64]) -> Var {
         let mut a: Vec<Var> = x.iter().map(|&x_i| tape.leaf(x_i)).collect();
         let layers = self.sizes.len() - 1;
@@ -115,8 +106,8 @@ impl Mlp {
 
 // ANCHOR: loss_and_grad
 impl Mlp {
-    /// The loss $\mathcal{L} = \frac{1}{B} \sum_i (\sigma(z_i) - y_i)^2$ of the examples
-    /// `batch` (indices into `data`) and its gradient $\nabla_{\boldsymbol\theta}\mathcal{L}$,
+    /// The loss L = (1/B) Σ_i (σ(z_i) − y_i)² of the examples
+    /// `batch` (indices into `data`) and its gradient ∇θ L,
     /// shaped like `theta`.
     pub fn loss_and_grad(
         &self,
@@ -149,11 +140,11 @@ impl Mlp {
 
 // ANCHOR: train
 impl Mlp {
-    /// Minibatch gradient descent, $\boldsymbol\theta \leftarrow \boldsymbol\theta - \eta
-    /// \nabla_{\boldsymbol\theta}\mathcal{L}$, one step per batch; returns the loss of every step.
+    /// Minibatch gradient descent, θ ← θ − η ∇θ L, one step per batch; returns the loss of
+    /// every step.
     pub fn train(&mut self, data: &Points2d, batches: &[Vec<usize>], budget: Budget) -> Vec<f64> {
         let mut tape = Tape::new();
-        let mut progress = Progress::new("scratch MLP", batches.len());
+        let mut progress = Progress::new(format!("scratch MLP ({:?})", self.hidden), batches.len());
         let mut losses = Vec::with_capacity(batches.len());
         for (step, batch) in batches.iter().enumerate() {
             let (loss, grad) = self.loss_and_grad(&mut tape, data, batch);
@@ -173,7 +164,7 @@ impl Mlp {
 // ANCHOR_END: train
 
 impl Mlp {
-    /// The probability $\sigma(z^{(L)})$ that `x` is of class 1.
+    /// The probability σ(z^(L)) that `x` is of class 1.
     pub fn predict(&self, x: [f32; 2]) -> f64 {
         let tape = &mut Tape::new();
         let theta: Vec<Var> = self.theta.iter().map(|&p| tape.leaf(p)).collect();

@@ -1,5 +1,5 @@
-//! One neuron, $z = w x + b$, $a = \sigma(z)$, with the squared error
-//! $\mathcal{L} = (a - y)^2$: its gradient worked by hand with the chain rule, and the same
+//! One neuron, z = w x + b, a = σ(z), with the squared error
+//! L = (a − y)²: its gradient worked by hand with the chain rule, and the same
 //! gradient from the tape.
 
 use crate::activations::sigmoid;
@@ -8,18 +8,17 @@ use crate::autodiff::Tape;
 /// A neuron's loss and its gradient with respect to the weight and the bias.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NeuronGrad {
-    /// $\mathcal{L} = (a - y)^2$
+    /// L = (a − y)²
     pub loss: f64,
-    /// $\partial \mathcal{L} / \partial w$
+    /// ∂L/∂w
     pub grad_w: f64,
-    /// $\partial \mathcal{L} / \partial b$
+    /// ∂L/∂b
     pub grad_b: f64,
 }
 
 // ANCHOR: by_hand
-/// The chain rule written out: $\frac{\partial \mathcal{L}}{\partial w} =
-/// \frac{\partial \mathcal{L}}{\partial a} \frac{\partial a}{\partial z}
-/// \frac{\partial z}{\partial w}$, each factor computed from the forward pass.
+/// The chain rule written out, ∂L/∂w = ∂L/∂a · ∂a/∂z · ∂z/∂w, each factor computed from
+/// the values of the forward pass.
 pub fn neuron_by_hand(w: f64, b: f64, x: f64, y: f64) -> NeuronGrad {
     let z = w * x + b; // forward
     let a = sigmoid(z);

@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-/// Minibatch size $B$ (a constant: dfdx's tensor types carry it).
+/// Minibatch size B (a constant: dfdx's tensor types carry it).
 pub const BATCH: usize = 32;
 
 /// How long to train and how fast.
@@ -14,7 +14,7 @@ pub const BATCH: usize = 32;
 pub struct Budget {
     /// Gradient-descent steps, one minibatch each.
     pub steps: usize,
-    /// Learning rate $\eta$.
+    /// Learning rate η.
     pub lr: f64,
 }
 
@@ -28,14 +28,17 @@ impl Budget {
     }
 }
 
-/// Two moons, 400 points with noise 0.15, split into 300 for training and 100 held out.
+/// Two moons, 600 points with noise 0.2, split into 450 for training and 150 held out.
 pub fn moons() -> (Points2d, Points2d) {
     two_moons(600, 0.2, 7).split(0.25, 8)
 }
 
 /// The minibatches of one training run: `steps` lists of [`BATCH`] indices into `0..n`,
-/// reshuffled every epoch, the same for every model trained with `seed`. `n` must be positive.
+/// reshuffled every epoch, the same for every model trained with `seed`. None when `n` is 0.
 pub fn minibatches(n: usize, steps: usize, seed: u64) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return Vec::new();
+    }
     let mut rng = StdRng::seed_from_u64(seed);
     let mut order: Vec<usize> = Vec::new();
     (0..steps)
@@ -67,4 +70,11 @@ pub fn smooth(values: &[f64], window: usize) -> Vec<f64> {
         .chunks(window)
         .map(|chunk| chunk.iter().sum::<f64>() / chunk.len() as f64)
         .collect()
+}
+
+/// The mean of the last `window` losses (or of all, when there are fewer): the loss at the
+/// end of training, without the noise of a single minibatch.
+pub fn final_loss(losses: &[f64], window: usize) -> f64 {
+    let tail = &losses[losses.len().saturating_sub(window)..];
+    tail.iter().sum::<f64>() / tail.len() as f64
 }

@@ -1,7 +1,9 @@
 //! Claims: each derivative formula is right (finite differences), each activation is the one
 //! dfdx computes, and the sigmoid's slope never exceeds 1/4.
 
-use ch01_fundamentals::activations::{sigmoid_prime, ACTIVATIONS, LEAKY_SLOPE};
+use ch01_fundamentals::activations::{
+    gelu_prime, sigmoid_prime, silu_prime, ACTIVATIONS, LEAKY_SLOPE,
+};
 use ch01_fundamentals::exercises::sigmoid_prime_by_quotient_rule;
 use dfdx::prelude::*;
 use dudl::gradcheck::{max_error, numerical_gradient};
@@ -82,5 +84,21 @@ fn exercise_quotient_rule_gives_sigma_times_one_minus_sigma() {
             (sigmoid_prime_by_quotient_rule(z) - sigmoid_prime(z)).abs() < 1e-15,
             "at {z}"
         );
+    }
+}
+
+#[test]
+fn gelu_and_silu_slopes_dip_below_0_and_overshoot_1() {
+    for (name, slope, low, high) in [
+        ("GELU", gelu_prime as fn(f64) -> f64, -0.13, 1.13),
+        ("SiLU", silu_prime, -0.10, 1.10),
+    ] {
+        let min = grid().into_iter().map(slope).fold(f64::INFINITY, f64::min);
+        let max = grid()
+            .into_iter()
+            .map(slope)
+            .fold(f64::NEG_INFINITY, f64::max);
+        assert!((min - low).abs() < 0.005, "{name}' dips to {min}");
+        assert!((max - high).abs() < 0.005, "{name}' peaks at {max}");
     }
 }

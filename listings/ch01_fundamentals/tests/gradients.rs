@@ -1,6 +1,7 @@
 //! Claims: the tape computes the gradients of the chain rule, and scratch, dfdx and finite
 //! differences agree on the MLP.
 
+use ch01_fundamentals::activations::{sigmoid, sigmoid_prime};
 use ch01_fundamentals::autodiff::Tape;
 use ch01_fundamentals::check::gradient_check;
 use ch01_fundamentals::exercises::exp;
@@ -10,10 +11,17 @@ use dudl::Dev;
 
 #[test]
 fn worked_neuron_example_has_the_numbers_the_text_quotes() {
+    // w = 0.8, b = −0.5, x = 1.5, y = 1: every row of the chapter's table, to 6 decimals.
+    let close = |value: f64, quoted: f64| (value - quoted).abs() < 5e-7;
+    let z = 0.8 * 1.5 - 0.5;
+    let a = sigmoid(z);
+    assert!(close(z, 0.7) && close(a, 0.668188), "z {z}, a {a}");
+    assert!(close(2.0 * (a - 1.0), -0.663624));
+    assert!(close(sigmoid_prime(z), 0.221713));
     let g = neuron_by_hand(0.8, -0.5, 1.5, 1.0);
-    assert!((g.loss - 0.1101).abs() < 5e-5, "{g:?}");
-    assert!((g.grad_w - -0.2207).abs() < 5e-5, "{g:?}");
-    assert!((g.grad_b - -0.1471).abs() < 5e-5, "{g:?}");
+    assert!(close(g.loss, 0.110099), "{g:?}");
+    assert!(close(g.grad_b, -0.147134), "{g:?}"); // = ∂L/∂z
+    assert!(close(g.grad_w, -0.220701), "{g:?}");
 }
 
 #[test]

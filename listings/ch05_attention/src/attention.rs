@@ -9,6 +9,25 @@ use dfdx::prelude::*;
 use dudl::Dev;
 
 /// A batch of per-head queries, keys or values: `(B, H, T, DK)`.
+///
+/// The compiler checks the widths. Queries and keys of width 8 attend:
+/// ```
+/// use ch05_attention::attention::scaled_dot_product_attention;
+/// use dfdx::prelude::*;
+/// let dev = dudl::Dev::default();
+/// let q: Tensor<Rank4<1, 2, 3, 8>, f32, _> = dev.zeros();
+/// let k: Tensor<Rank4<1, 2, 5, 8>, f32, _> = dev.zeros();
+/// let (_values, _weights) = scaled_dot_product_attention(q, k.clone(), k, None);
+/// ```
+/// Keys of width 4 for queries of width 8 are a compile error:
+/// ```compile_fail
+/// use ch05_attention::attention::scaled_dot_product_attention;
+/// use dfdx::prelude::*;
+/// let dev = dudl::Dev::default();
+/// let q: Tensor<Rank4<1, 2, 3, 8>, f32, _> = dev.zeros();
+/// let k: Tensor<Rank4<1, 2, 5, 4>, f32, _> = dev.zeros();
+/// let (_values, _weights) = scaled_dot_product_attention(q, k.clone(), k, None);
+/// ```
 pub type Heads<const B: usize, const H: usize, const T: usize, const DK: usize, Tp> =
     Tensor<Rank4<B, H, T, DK>, f32, Dev, Tp>;
 
@@ -50,9 +69,12 @@ pub fn scaled_dot_product_attention<
 // ANCHOR: causal_mask
 /// The additive causal mask: 0 on and below the diagonal, −∞ above it, so that query `i`
 /// sees keys `0..=i` only. `(T, T)`, broadcast to every batch element and head.
-pub fn causal_mask<const B: usize, const H: usize, const T: usize>(dev: &Dev) -> Weights<B, H, T, T> {
-    let mask: Vec<f32> = (0..T * T)
-        .map(|n| if n % T > n / T { f32::NEG_INFINITY } else { 0.0 })
+pub fn causal_mask<const B: usize, const H: usize, const T: usize>(
+    dev: &Dev,
+) -> Weights<B, H, T, T> {
+    let future = |n: usize| n % T > n / T; // entry n is (query n / T, key n % T)
+    let mask = (0..T * T)
+        .map(|n| if future(n) { f32::NEG_INFINITY } else { 0.0 })
         .collect();
     dev.tensor_from_vec(mask, (Const::<T>, Const::<T>))
         .broadcast::<Rank4<B, H, T, T>, Axes2<0, 1>>()
@@ -63,7 +85,13 @@ pub fn causal_mask<const B: usize, const H: usize, const T: usize>(dev: &Dev) ->
 /// Multi-head attention: `H` heads of width `DK` over `M = H·DK` model dimensions.
 /// The four projections have the same names and shapes as dfdx's `MultiHeadAttention`.
 #[derive(Clone, Debug)]
-pub struct MultiHeadAttention<const M: usize, const H: usize, const DK: usize, E: Dtype = f32, D: Storage<E> = Dev> {
+pub struct MultiHeadAttention<
+    const M: usize,
+    const H: usize,
+    const DK: usize,
+    E: Dtype = f32,
+    D: Storage<E> = Dev,
+> {
     /// Queries, keys and values: `(M → M)` each, read as `H` blocks of `DK`.
     pub w_q: Linear<M, M, E, D>,
     pub w_k: Linear<M, M, E, D>,
@@ -98,7 +126,12 @@ impl<const M: usize, const H: usize, const DK: usize> MultiHeadAttention<M, H, D
     // ANCHOR: mha_forward
     /// Queries from `x_q` `(B, TQ, M)` attend to keys and values from `x_kv` `(B, TK, M)`.
     /// Returns the output `(B, TQ, M)` and every head's attention weights `(B, H, TQ, TK)`.
-    pub fn forward<const B: usize, const TQ: usize, const TK: usize, Tp: Tape<f32, Dev> + Merge<Tp>>(
+    pub fn forward<
+        const B: usize,
+        const TQ: usize,
+        const TK: usize,
+        Tp: Tape<f32, Dev> + Merge<Tp>,
+    >(
         &self,
         x_q: Tensor<Rank3<B, TQ, M>, f32, Dev, Tp>,
         x_kv: Tensor<Rank3<B, TK, M>, f32, Dev, Tp>,

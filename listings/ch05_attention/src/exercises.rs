@@ -18,7 +18,12 @@ pub fn attention_entropy<const DK: usize>(scaled: bool, seed: u64) -> f64 {
         let max = row.iter().copied().fold(f32::MIN, f32::max);
         let exps: Vec<f64> = row.iter().map(|&s| ((s - max) as f64).exp()).collect();
         let total: f64 = exps.iter().sum();
-        -exps.iter().map(|e| e / total).filter(|&p| p > 0.0).map(|p| p * p.ln()).sum::<f64>()
+        -exps
+            .iter()
+            .map(|e| e / total)
+            .filter(|&p| p > 0.0)
+            .map(|p| p * p.ln())
+            .sum::<f64>()
     };
     rows.map(entropy).sum::<f64>() / count
 }
@@ -36,7 +41,13 @@ pub fn padding_mask<const B: usize, const H: usize, const T: usize>(
         "every length must be in 1..={T} (a row with no key to look at has no softmax): {lengths:?}"
     );
     let mask = (0..B * T)
-        .map(|n| if n % T >= lengths[n / T] { f32::NEG_INFINITY } else { 0.0 })
+        .map(|n| {
+            if n % T >= lengths[n / T] {
+                f32::NEG_INFINITY
+            } else {
+                0.0
+            }
+        })
         .collect();
     Ok(dev
         .tensor_from_vec(mask, (Const::<B>, Const::<T>))
@@ -49,6 +60,8 @@ pub fn padding_mask<const B: usize, const H: usize, const T: usize>(
 /// positions, `(T, T)` row by row. They depend only on the offset `t − s`.
 pub fn encoding_similarity<const T: usize, const M: usize>(dev: &Dev) -> Vec<f32> {
     let p = sinusoidal_encoding::<T, M>(dev);
-    p.clone().matmul(p.permute::<Rank2<M, T>, Axes2<1, 0>>()).as_vec()
+    p.clone()
+        .matmul(p.permute::<Rank2<M, T>, Axes2<1, 0>>())
+        .as_vec()
 }
 // ANCHOR_END: similarity

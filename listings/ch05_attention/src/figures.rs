@@ -20,14 +20,27 @@ fn labels(tokens: &[usize]) -> Vec<String> {
 
 /// One heatmap per head of the model's attention on `sequence`: rows are output positions
 /// (labelled with the predicted digit), columns are input positions (labelled with the input digit).
-pub fn attention_heads(path: &Path, model: &Reverser, sequence: &Sequence, evaluation: &Evaluation) -> Result<()> {
+pub fn attention_heads(
+    path: &Path,
+    model: &Reverser,
+    sequence: &Sequence,
+    evaluation: &Evaluation,
+) -> Result<()> {
     let dev = model.readout.weight.device().clone();
     let (logits, weights) = model.forward(tokens::<1>(&dev, &[*sequence]));
-    let predicted: Vec<usize> = logits.as_vec().chunks(crate::reversal::VOCAB).map(argmax).collect();
+    let predicted: Vec<usize> = logits
+        .as_vec()
+        .chunks(crate::reversal::VOCAB)
+        .map(argmax)
+        .collect();
     let weights = weights.as_vec();
     let heatmaps: Vec<Heatmap> = (0..HEADS)
         .map(|h| Heatmap {
-            title: format!("head {} ({:.0}% of queries on position T-1-i)", h + 1, 100.0 * evaluation.alignment[h]),
+            title: format!(
+                "head {}: {:.0}% of rows peak on the mirror position",
+                h + 1,
+                100.0 * evaluation.alignment[h]
+            ),
             x_label: "key: input digit, position 0 → 9".into(),
             y_label: "query: output digit".into(),
             values: weights[h * SEQ_LEN * SEQ_LEN..][..SEQ_LEN * SEQ_LEN].to_vec(),
@@ -66,28 +79,33 @@ pub fn training_curves(path: &Path, curve: &[CurvePoint]) -> Result<()> {
     let loss = LineChart::new("training loss", "Adam step", "cross-entropy (nats)")
         .line("training batches", at(|p| p.loss))
         .log_y();
-    let accuracy = LineChart::new("held-out accuracy", "Adam step", "accuracy")
+    let accuracy = LineChart::new("held-out accuracy and alignment", "Adam step", "share")
         .line("tokens", at(|p| p.evaluation.token_accuracy))
         .line("whole sequences", at(|p| p.evaluation.sequence_accuracy))
+        .line("best head's alignment", at(|p| p.evaluation.best_head().1))
         .y_range(0.0, 1.0)
         .legend(Legend::LowerRight);
     save_svg(path, &[&loss, &accuracy], 2)
 }
 
-// ANCHOR: causal_example
 /// Causal attention weights of random queries and keys, `(1, 1, T, T)`, seeded.
 pub fn causal_example(seed: u64) -> Tensor<Rank4<1, 1, SEQ_LEN, SEQ_LEN>, f32, Dev> {
     let dev = Dev::seed_from_u64(seed);
-    let (q, k, v) = (dev.sample_normal(), dev.sample_normal(), dev.sample_normal::<Rank4<1, 1, SEQ_LEN, 8>>());
+    let (q, k, v) = (
+        dev.sample_normal(),
+        dev.sample_normal(),
+        dev.sample_normal::<Rank4<1, 1, SEQ_LEN, 8>>(),
+    );
     let mask = causal_mask::<1, 1, SEQ_LEN>(&dev);
     let (_, weights) = scaled_dot_product_attention(q, k, v, Some(&mask));
     weights
 }
-// ANCHOR_END: causal_example
 
 /// The causal mask (which keys each query may see) next to the weights it produces.
 pub fn causal(path: &Path, seed: u64) -> Result<()> {
-    let allowed = (0..SEQ_LEN * SEQ_LEN).map(|n| if n % SEQ_LEN > n / SEQ_LEN { 0.0 } else { 1.0 }).collect();
+    let allowed = (0..SEQ_LEN * SEQ_LEN)
+        .map(|n| if n % SEQ_LEN > n / SEQ_LEN { 0.0 } else { 1.0 })
+        .collect();
     let heatmap = |title: &str, values, colormap| Heatmap {
         title: title.into(),
         x_label: "key position".into(),
@@ -100,7 +118,15 @@ pub fn causal(path: &Path, seed: u64) -> Result<()> {
         colormap,
         range: (0.0, 1.0),
     };
-    let mask = heatmap("causal mask: white = may attend (adds 0), black = adds -inf", allowed, Colormap::Gray);
-    let weights = heatmap("causal attention weights, random Q and K", causal_example(seed).as_vec(), Colormap::Viridis);
+    let mask = heatmap(
+        "causal mask: white = may attend (adds 0), black = adds -inf",
+        allowed,
+        Colormap::Gray,
+    );
+    let weights = heatmap(
+        "causal attention weights, random Q and K",
+        causal_example(seed).as_vec(),
+        Colormap::Viridis,
+    );
     save_svg(path, &[&mask, &weights], 2)
 }

@@ -30,14 +30,29 @@ pub const FIGURES: &[&str] = &[
 /// Seed of the random queries and keys in the causal-mask figure.
 pub const CAUSAL_SEED: u64 = 7;
 
+/// Seed of the random queries and keys in the √d_k experiment.
+pub const SCALING_SEED: u64 = 8;
+
 /// Trains the reverser (on the quick budget with `--quick`), writes [`FIGURES`] into
 /// `args.out_dir` and returns the trained model with its numbers.
 pub fn write_chapter(args: &Args) -> Result<Trained> {
-    let budget = if args.quick { Budget::quick() } else { Budget::full() };
+    let budget = if args.quick {
+        Budget::quick()
+    } else {
+        Budget::full()
+    };
     let trained = train::train(budget)?;
-    let example = trained.held_out.first().context("the held-out set is empty")?;
+    let example = trained
+        .held_out
+        .first()
+        .context("the held-out set is empty")?;
     let dev = trained.model.readout.weight.device().clone();
-    figures::attention_heads(&args.figure(FIGURES[0]), &trained.model, example, &trained.evaluation)?;
+    figures::attention_heads(
+        &args.figure(FIGURES[0]),
+        &trained.model,
+        example,
+        &trained.evaluation,
+    )?;
     figures::positional_encoding(&args.figure(FIGURES[1]), &dev)?;
     figures::training_curves(&args.figure(FIGURES[2]), &trained.curve)?;
     figures::causal(&args.figure(FIGURES[3]), CAUSAL_SEED)?;
@@ -51,14 +66,62 @@ pub fn run(args: &Args) -> Result<()> {
     let evaluation = &trained.evaluation;
     let steps = trained.curve.last().map_or(0, |p| p.step);
     println!("held-out sequences:            {}", trained.held_out.len());
-    println!("training steps:                {steps} (batch {})", train::BATCH);
-    println!("exact-sequence accuracy:       {:.1}%", 100.0 * evaluation.sequence_accuracy);
-    println!("token accuracy:                {:.2}%", 100.0 * evaluation.token_accuracy);
+    println!(
+        "training steps:                {steps} (batch {})",
+        train::BATCH
+    );
+    println!(
+        "exact-sequence accuracy:       {:.1}%",
+        100.0 * evaluation.sequence_accuracy
+    );
+    println!(
+        "token accuracy:                {:.2}%",
+        100.0 * evaluation.token_accuracy
+    );
     for (h, share) in evaluation.alignment.iter().enumerate() {
-        println!("head {} alignment (argmax on T-1-i): {:.1}%", h + 1, 100.0 * share);
+        println!(
+            "head {} alignment (argmax on T-1-i): {:.1}%",
+            h + 1,
+            100.0 * share
+        );
+    }
+    let first = trained
+        .curve
+        .iter()
+        .find(|p| p.evaluation.sequence_accuracy >= 0.95);
+    if let Some(point) = first {
+        println!(
+            "first evaluation with >= 95% exact sequences: step {}",
+            point.step
+        );
     }
     let (best, share) = evaluation.best_head();
-    println!("best head:                     {} ({:.1}%)", best + 1, 100.0 * share);
+    println!(
+        "best head:                     {} ({:.1}%)",
+        best + 1,
+        100.0 * share
+    );
+    let (unscaled, scaled) = (
+        scaling::variance(&scaling::random_scores::<64>(false, SCALING_SEED)),
+        scaling::variance(&scaling::random_scores::<64>(true, SCALING_SEED)),
+    );
+    println!(
+        "score variance at d_k = 64:    {unscaled:.1} unscaled, {scaled:.2} scaled by 1/sqrt(d_k)"
+    );
+    let (entropy_scaled, entropy_unscaled) = (
+        exercises::attention_entropy::<64>(true, SCALING_SEED),
+        exercises::attention_entropy::<64>(false, SCALING_SEED),
+    );
+    println!("softmax entropy at d_k = 64:   {entropy_scaled:.2} nats scaled, {entropy_unscaled:.2} unscaled (uniform: ln 10 = 2.30)");
+    if let Some(first) = trained.curve.first() {
+        println!(
+            "first evaluation (step {}):    loss {:.2}, exact {:.1}%, best-head alignment {:.1}%",
+            first.step,
+            first.loss,
+            100.0 * first.evaluation.sequence_accuracy,
+            100.0 * first.evaluation.best_head().1
+        );
+    }
     println!("figures written to {}", args.out_dir.display());
     println!("elapsed: {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

@@ -7,7 +7,9 @@ use dudl::Dev;
 /// The sinusoidal positional encoding `P`, `(T, M)`: for position `t` and pair `i`,
 /// `P[t, 2i] = sin(t / 10000^(2i/M))` and `P[t, 2i+1] = cos(t / 10000^(2i/M))`.
 /// Every pair of columns is a clock hand turning at its own speed.
-pub fn sinusoidal_encoding<const T: usize, const M: usize>(dev: &Dev) -> Tensor<Rank2<T, M>, f32, Dev> {
+pub fn sinusoidal_encoding<const T: usize, const M: usize>(
+    dev: &Dev,
+) -> Tensor<Rank2<T, M>, f32, Dev> {
     let values: Vec<f32> = (0..T * M)
         .map(|n| {
             let (t, j) = (n / M, n % M);

@@ -29,12 +29,24 @@ pub struct Budget {
 impl Budget {
     /// What the book's figures and numbers come from.
     pub fn full() -> Self {
-        Budget { steps: 3000, evaluations: 30, held_out: 1024, learning_rate: 3e-3, seed: 5 }
+        Budget {
+            steps: 1000,
+            evaluations: 100,
+            held_out: 1024,
+            learning_rate: 1e-3,
+            seed: 5,
+        }
     }
 
     /// Same code, smaller budget: what the tests run.
     pub fn quick() -> Self {
-        Budget { steps: 1000, evaluations: 5, held_out: 512, learning_rate: 3e-3, seed: 5 }
+        Budget {
+            steps: 400,
+            evaluations: 16,
+            held_out: 512,
+            learning_rate: 1e-3,
+            seed: 5,
+        }
     }
 }
 
@@ -52,7 +64,9 @@ pub struct Evaluation {
 impl Evaluation {
     /// The head that lines up best with the reversal, and its alignment.
     pub fn best_head(&self) -> (usize, f64) {
-        (0..HEADS).map(|h| (h, self.alignment[h])).fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a })
+        (0..HEADS)
+            .map(|h| (h, self.alignment[h]))
+            .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a })
     }
 }
 
@@ -74,13 +88,19 @@ pub struct Trained {
 }
 
 /// A batch of sequences as a `(B, T)` token tensor.
-pub fn tokens<const B: usize>(dev: &Dev, sequences: &[Sequence]) -> Tensor<Rank2<B, SEQ_LEN>, usize, Dev> {
+pub fn tokens<const B: usize>(
+    dev: &Dev,
+    sequences: &[Sequence],
+) -> Tensor<Rank2<B, SEQ_LEN>, usize, Dev> {
     let flat = sequences.iter().flatten().copied().collect();
     dev.tensor_from_vec(flat, (Const::<B>, Const::<SEQ_LEN>))
 }
 
 /// The reversed sequences as one-hot targets, `(B, T, VOCAB)`.
-fn one_hot_targets<const B: usize>(dev: &Dev, sequences: &[Sequence; B]) -> Tensor<Rank3<B, SEQ_LEN, VOCAB>, f32, Dev> {
+fn one_hot_targets<const B: usize>(
+    dev: &Dev,
+    sequences: &[Sequence; B],
+) -> Tensor<Rank3<B, SEQ_LEN, VOCAB>, f32, Dev> {
     let mut probs = vec![0.0; B * SEQ_LEN * VOCAB];
     for (n, sequence) in sequences.iter().enumerate() {
         for (i, token) in reversed(sequence).into_iter().enumerate() {
@@ -104,7 +124,8 @@ fn train_step(
     let loss = cross_entropy_with_logits_loss(logits, one_hot_targets(&dev, batch));
     let value = loss.array() as f64;
     let mut grads = loss.backward();
-    adam.update(model, &grads).map_err(|err| anyhow::anyhow!("Adam update failed: {err:?}"))?;
+    adam.update(model, &grads)
+        .map_err(|err| anyhow::anyhow!("Adam update failed: {err:?}"))?;
     model.zero_grads(&mut grads);
     Ok((value, grads))
 }
@@ -130,7 +151,11 @@ fn count_aligned(weights: &[f32], counts: &mut [usize; HEADS]) {
 
 /// Accuracy and alignment on `sequences` (a multiple of [`BATCH`] of them).
 pub fn evaluate(model: &Reverser, sequences: &[Sequence]) -> Result<Evaluation> {
-    ensure!(!sequences.is_empty() && sequences.len() % BATCH == 0, "held-out set of {} is not a multiple of {BATCH}", sequences.len());
+    ensure!(
+        !sequences.is_empty() && sequences.len().is_multiple_of(BATCH),
+        "held-out set of {} is not a multiple of {BATCH}",
+        sequences.len()
+    );
     let dev = model.readout.weight.device().clone();
     let (mut right_tokens, mut right_sequences, mut aligned) = (0, 0, [0; HEADS]);
     for chunk in sequences.chunks(BATCH) {
@@ -156,10 +181,19 @@ pub fn evaluate(model: &Reverser, sequences: &[Sequence]) -> Result<Evaluation> 
 
 /// Trains a fresh [`Reverser`] on `budget`, evaluating on held-out sequences along the way.
 pub fn train(budget: Budget) -> Result<Trained> {
-    ensure!(budget.steps > 0 && budget.evaluations > 0, "the training budget needs steps and evaluations: {budget:?}");
+    ensure!(
+        budget.steps > 0 && budget.evaluations > 0,
+        "the training budget needs steps and evaluations: {budget:?}"
+    );
     let dev = Dev::seed_from_u64(budget.seed);
     let mut model = Reverser::build(&dev);
-    let mut adam = Adam::new(&model, AdamConfig { lr: budget.learning_rate, ..Default::default() });
+    let mut adam = Adam::new(
+        &model,
+        AdamConfig {
+            lr: budget.learning_rate,
+            ..Default::default()
+        },
+    );
     let mut grads = model.alloc_grads();
     let held_out = held_out_set(budget.held_out, budget.seed.wrapping_add(1));
     let mut sampler = Sampler::new(budget.seed.wrapping_add(2), &held_out);
@@ -175,11 +209,33 @@ pub fn train(budget: Budget) -> Result<Trained> {
             let loss = recent.iter().sum::<f64>() / recent.len() as f64;
             recent.clear();
             let evaluation = evaluate(&model, &held_out)?;
-            progress.update(step, format!("loss {loss:.3}  exact {:.1}%", 100.0 * evaluation.sequence_accuracy));
-            curve.push(CurvePoint { step, loss, evaluation });
+            progress.update(
+                step,
+                format!(
+                    "loss {loss:.3}  exact {:.1}%",
+                    100.0 * evaluation.sequence_accuracy
+                ),
+            );
+            curve.push(CurvePoint {
+                step,
+                loss,
+                evaluation,
+            });
         }
     }
-    let evaluation = curve.last().context("no evaluation was recorded")?.evaluation.clone();
-    progress.finish(format!("held-out exact-sequence accuracy {:.1}%", 100.0 * evaluation.sequence_accuracy));
-    Ok(Trained { model, curve, held_out, evaluation })
+    let evaluation = curve
+        .last()
+        .context("no evaluation was recorded")?
+        .evaluation
+        .clone();
+    progress.finish(format!(
+        "held-out exact-sequence accuracy {:.1}%",
+        100.0 * evaluation.sequence_accuracy
+    ));
+    Ok(Trained {
+        model,
+        curve,
+        held_out,
+        evaluation,
+    })
 }

@@ -19,7 +19,14 @@ pub const D_FF: usize = 64;
 // ANCHOR: block
 /// One transformer block: `x + MHA(LN(x))`, then `x + MLP(LN(x))`.
 #[derive(Clone, Debug)]
-pub struct Block<const M: usize, const H: usize, const DK: usize, const F: usize, E: Dtype = f32, D: Storage<E> = Dev> {
+pub struct Block<
+    const M: usize,
+    const H: usize,
+    const DK: usize,
+    const F: usize,
+    E: Dtype = f32,
+    D: Storage<E> = Dev,
+> {
     pub norm_attention: LayerNorm1D<M, E, D>,
     pub attention: MultiHeadAttention<M, H, DK, E, D>,
     pub norm_mlp: LayerNorm1D<M, E, D>,
@@ -59,17 +66,21 @@ impl Reverser {
     pub fn forward<const B: usize, Tp: Tape<f32, Dev> + Merge<Tp>>(
         &self,
         tokens: Tensor<Rank2<B, SEQ_LEN>, usize, Dev, Tp>,
-    ) -> (Tensor<Rank3<B, SEQ_LEN, VOCAB>, f32, Dev, Tp>, Weights<B, HEADS, SEQ_LEN, SEQ_LEN>) {
+    ) -> (
+        Tensor<Rank3<B, SEQ_LEN, VOCAB>, f32, Dev, Tp>,
+        Weights<B, HEADS, SEQ_LEN, SEQ_LEN>,
+    ) {
         let positions = sinusoidal_encoding::<SEQ_LEN, D_MODEL>(tokens.device());
-        let x = self.embedding.forward(tokens) + positions.broadcast::<Rank3<B, SEQ_LEN, D_MODEL>, Axis<0>>();
+        let x = self.embedding.forward(tokens)
+            + positions.broadcast::<Rank3<B, SEQ_LEN, D_MODEL>, Axis<0>>();
         let (x, weights) = self.block.forward(x, None);
         (self.readout.forward(self.norm.forward(x)), weights)
     }
 }
 // ANCHOR_END: reverser
 
-impl<const M: usize, const H: usize, const DK: usize, const F: usize, D: Device<f32>> TensorCollection<f32, D>
-    for Block<M, H, DK, F, f32, D>
+impl<const M: usize, const H: usize, const DK: usize, const F: usize, D: Device<f32>>
+    TensorCollection<f32, D> for Block<M, H, DK, F, f32, D>
 {
     type To<E2: Dtype, D2: Device<E2>> = Block<M, H, DK, F, E2, D2>;
 
@@ -78,7 +89,11 @@ impl<const M: usize, const H: usize, const DK: usize, const F: usize, D: Device<
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
         visitor.visit_fields(
             (
-                Self::module("norm_attention", |s| &s.norm_attention, |s| &mut s.norm_attention),
+                Self::module(
+                    "norm_attention",
+                    |s| &s.norm_attention,
+                    |s| &mut s.norm_attention,
+                ),
                 Self::module("attention", |s| &s.attention, |s| &mut s.attention),
                 Self::module("norm_mlp", |s| &s.norm_mlp, |s| &mut s.norm_mlp),
                 Self::module("hidden", |s| &s.hidden, |s| &mut s.hidden),
@@ -108,7 +123,12 @@ impl<D: Device<f32>> TensorCollection<f32, D> for Reverser<f32, D> {
                 Self::module("norm", |s| &s.norm, |s| &mut s.norm),
                 Self::module("readout", |s| &s.readout, |s| &mut s.readout),
             ),
-            |(embedding, block, norm, readout)| Reverser { embedding, block, norm, readout },
+            |(embedding, block, norm, readout)| Reverser {
+                embedding,
+                block,
+                norm,
+                readout,
+            },
         )
     }
 }

@@ -22,7 +22,11 @@ pub struct Args {
 
 /// The repository root (where `book/`, `images/` and `listings/` live).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let dudl = Path::new(env!("CARGO_MANIFEST_DIR"));
+    dudl.ancestors()
+        .nth(2)
+        .expect("dudl lives at <repo>/listings/dudl")
+        .to_path_buf()
 }
 
 /// The book's figure directory for `chapter` (`"ch01"` → `<repo>/images/ch01`).
@@ -47,7 +51,10 @@ impl Args {
                     parsed.out_dir = PathBuf::from(dir);
                 }
                 "-h" | "--help" => {
-                    println!("usage: {chapter} [--quick] [--out DIR]   (figures go to {})", parsed.out_dir.display());
+                    println!(
+                        "usage: {chapter} [--quick] [--out DIR]   (figures go to {})",
+                        parsed.out_dir.display()
+                    );
                     return Ok(None);
                 }
                 other => bail!("unknown argument `{other}`: expected --quick, --out DIR or --help"),
@@ -69,8 +76,7 @@ pub fn ensure_writable(dir: &Path) -> Result<()> {
     let probe = dir.join(".write-probe.tmp");
     std::fs::write(&probe, b"")
         .with_context(|| format!("the output directory {} is not writable", dir.display()))?;
-    std::fs::remove_file(&probe)
-        .with_context(|| format!("cannot clean up {}", probe.display()))?;
+    std::fs::remove_file(&probe).with_context(|| format!("cannot clean up {}", probe.display()))?;
     Ok(())
 }
 

@@ -59,14 +59,17 @@ fn rust_timings() -> Vec<f64> {
 fn cnn_step_ms(dev: &Cpu) -> f64 {
     let images: Tensor<(Const<BATCH>, Const<1>, usize, usize), f32, Cpu> =
         dev.sample_normal_like(&(Const, Const, 28, 28));
-    let labels: Tensor<Rank2<BATCH, 10>, f32, Cpu> = dev.sample_normal::<Rank2<BATCH, 10>>().softmax::<Axis<1>>();
+    let labels: Tensor<Rank2<BATCH, 10>, f32, Cpu> =
+        dev.sample_normal::<Rank2<BATCH, 10>>().softmax::<Axis<1>>();
     let mut model = dev.build_module::<Cnn, f32>();
     let mut grads = model.alloc_grads();
     let mut adam = Adam::new(&model, AdamConfig::default());
     median_ms(|| {
-        let logits = model.forward_mut(images.trace(std::mem::replace(&mut grads, Gradients::leaky())));
+        let logits =
+            model.forward_mut(images.trace(std::mem::replace(&mut grads, Gradients::leaky())));
         grads = cross_entropy_with_logits_loss(logits, labels.clone()).backward();
-        adam.update(&mut model, &grads).expect("every parameter has a gradient");
+        adam.update(&mut model, &grads)
+            .expect("every parameter has a gradient");
         model.zero_grads(&mut grads);
     })
 }
@@ -81,7 +84,13 @@ const BENCHMARKS: [(&str, &str); 3] = [
 /// PyTorch's timings from `bench/conv_bench.py`, or why there are none.
 fn torch_timings(threads: usize) -> Result<Vec<f64>, String> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/conv_bench.py");
-    let args = [script, "--threads", &threads.to_string(), "--warmup", &WARMUP.to_string()];
+    let args = [
+        script,
+        "--threads",
+        &threads.to_string(),
+        "--warmup",
+        &WARMUP.to_string(),
+    ];
     let output = Command::new("python3")
         .args(args)
         .args(["--reps", &REPS.to_string()])
@@ -105,10 +114,18 @@ fn torch_timings(threads: usize) -> Result<Vec<f64>, String> {
 
 fn print_table(rust: &[f64], torch: &Result<Vec<f64>, String>, threads: usize) {
     println!("CPU, {threads} threads, median of {REPS} after {WARMUP} warm-up runs");
-    println!("{:<40} {:>10} {:>12} {:>8}", "benchmark", "Rust ms", "PyTorch ms", "ratio");
+    println!(
+        "{:<40} {:>10} {:>12} {:>8}",
+        "benchmark", "Rust ms", "PyTorch ms", "ratio"
+    );
     for (i, (_, label)) in BENCHMARKS.iter().enumerate() {
         match torch {
-            Ok(t) => println!("{label:<40} {:>10.2} {:>12.2} {:>8.2}", rust[i], t[i], rust[i] / t[i]),
+            Ok(t) => println!(
+                "{label:<40} {:>10.2} {:>12.2} {:>8.2}",
+                rust[i],
+                t[i],
+                rust[i] / t[i]
+            ),
             Err(_) => println!("{label:<40} {:>10.2} {:>12} {:>8}", rust[i], "-", "-"),
         }
     }

@@ -9,15 +9,11 @@
 use dfdx::nn::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::shapes::{Axes2, Const, Dtype, HasShape, Shape};
 use dfdx::tensor::{Cpu, CpuError, HasErr, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
-use dfdx::tensor_ops::{Device, MeanTo, ReshapeTo, GenericUpscale2D, UpscaleMethod};
+use dfdx::tensor_ops::{Device, GenericUpscale2D, MeanTo, ReshapeTo, UpscaleMethod};
 use rayon::prelude::*;
 
 pub use crate::conv::composite::PoolKind;
-use crate::conv::{ShapeError, Window2D};
-
-/// The 4-D image batch every layer here takes: `(B, C, H, W)`.
-pub type Images<const B: usize, const C: usize, E, D, T> =
-    Tensor<(Const<B>, Const<C>, usize, usize), E, D, T>;
+use crate::conv::{Images, ShapeError, Window2D};
 
 /// A device that runs the book's pooling: the CPU with its own kernel, CUDA with a composite
 /// of dfdx ops.
@@ -63,10 +59,9 @@ type ArgMax = Vec<usize>;
 
 /// Max over each window of one plane; writes the values and their source indices.
 fn max_plane<E: Dtype>(win: &Window2D, plane: &[E], out: &mut [E], arg: &mut [usize]) {
-    for (p, (o, a)) in out.iter_mut().zip(arg.iter_mut()).enumerate() {
-        let (y0, x0) = (p / win.w_out * win.stride, p % win.w_out * win.stride);
-        let mut best = y0 * win.w_in + x0;
-        for idx in window_pixels(win, y0, x0) {
+    for ((o, a), corner) in out.iter_mut().zip(arg.iter_mut()).zip(window_corners(win)) {
+        let mut best = corner;
+        for idx in window_pixels(win, corner) {
             if plane[idx] > plane[best] {
                 best = idx;
             }
@@ -78,17 +73,24 @@ fn max_plane<E: Dtype>(win: &Window2D, plane: &[E], out: &mut [E], arg: &mut [us
 /// Mean over each window of one plane.
 fn avg_plane<E: Dtype>(win: &Window2D, plane: &[E], out: &mut [E]) {
     let area = E::from_usize(win.kernel * win.kernel).expect("window area fits the dtype");
-    for (p, o) in out.iter_mut().enumerate() {
-        let (y0, x0) = (p / win.w_out * win.stride, p % win.w_out * win.stride);
-        let sum = window_pixels(win, y0, x0).fold(E::default(), |acc, idx| acc + plane[idx]);
+    for (o, corner) in out.iter_mut().zip(window_corners(win)) {
+        let sum = window_pixels(win, corner).fold(E::default(), |acc, idx| acc + plane[idx]);
         *o = sum / area;
     }
 }
 
-/// Flat indices of the `K × K` window whose top-left pixel is `(y0, x0)`, row-major.
-fn window_pixels(win: &Window2D, y0: usize, x0: usize) -> impl Iterator<Item = usize> + '_ {
-    let k = win.kernel;
-    (0..k * k).map(move |t| (y0 + t / k) * win.w_in + x0 + t % k)
+/// The flat index `(oh·S)·W + ow·S` of each window's top-left pixel, in output order.
+fn window_corners(win: &Window2D) -> impl Iterator<Item = usize> + '_ {
+    let row_step = win.stride * win.w_in;
+    (0..win.h_out).flat_map(move |oh| (0..win.w_out).map(move |ow| oh * row_step + ow * win.stride))
+}
+
+/// Flat indices of the `K × K` window whose top-left pixel is `corner`, row-major.
+fn window_pixels(win: &Window2D, corner: usize) -> impl Iterator<Item = usize> + '_ {
+    (0..win.kernel).flat_map(move |i| {
+        let start = corner + i * win.w_in;
+        start..start + win.kernel
+    })
 }
 
 /// Pooling forward on the CPU, one plane `(b, c)` per rayon task.
@@ -103,23 +105,34 @@ fn cpu_pool_forward<E: Dtype>(x: &[E], kind: PoolKind, win: &Window2D) -> (Vec<E
             .zip(outputs)
             .zip(arg.par_chunks_mut(win.out_pixels()))
             .for_each(|((plane, o), a)| max_plane(win, plane, o, a)),
-        PoolKind::Avg => inputs.zip(outputs).for_each(|(plane, o)| avg_plane(win, plane, o)),
+        PoolKind::Avg => inputs
+            .zip(outputs)
+            .for_each(|(plane, o)| avg_plane(win, plane, o)),
     }
     (out, arg)
 }
 
 /// Adds `dX` for `dY` into `dx`: max sends each `dY` to its argmax, average spreads it evenly.
-fn cpu_pool_backward<E: Dtype>(dy: &[E], arg: &[usize], kind: PoolKind, win: &Window2D, dx: &mut [E]) {
+fn cpu_pool_backward<E: Dtype>(
+    dy: &[E],
+    arg: &[usize],
+    kind: PoolKind,
+    win: &Window2D,
+    dx: &mut [E],
+) {
     let area = E::from_usize(win.kernel * win.kernel).expect("window area fits the dtype");
-    let grads = dx.par_chunks_mut(win.in_pixels()).zip(dy.par_chunks(win.out_pixels()));
+    let grads = dx
+        .par_chunks_mut(win.in_pixels())
+        .zip(dy.par_chunks(win.out_pixels()));
     match kind {
-        PoolKind::Max => grads.zip(arg.par_chunks(win.out_pixels())).for_each(|((dx, dy), a)| {
-            dy.iter().zip(a).for_each(|(&g, &idx)| dx[idx] += g);
-        }),
+        PoolKind::Max => grads
+            .zip(arg.par_chunks(win.out_pixels()))
+            .for_each(|((dx, dy), a)| {
+                dy.iter().zip(a).for_each(|(&g, &idx)| dx[idx] += g);
+            }),
         PoolKind::Avg => grads.for_each(|(dx, dy)| {
-            for (p, &g) in dy.iter().enumerate() {
-                let (y0, x0) = (p / win.w_out * win.stride, p % win.w_out * win.stride);
-                window_pixels(win, y0, x0).for_each(|idx| dx[idx] += g / area);
+            for (&g, corner) in dy.iter().zip(window_corners(win)) {
+                window_pixels(win, corner).for_each(|idx| dx[idx] += g / area);
             }
         }),
     }
@@ -149,7 +162,12 @@ pub fn cpu_pool2d<const B: usize, const C: usize, E: Dtype, T: Tape<E, Cpu>>(
 }
 
 /// The window of a `K × K`, stride `S` pool over `x`, or a [`ShapeError`] naming the layer.
-fn pool_window(layer: String, input: [usize; 4], k: usize, s: usize) -> Result<Window2D, ShapeError> {
+fn pool_window(
+    layer: String,
+    input: [usize; 4],
+    k: usize,
+    s: usize,
+) -> Result<Window2D, ShapeError> {
     Window2D::new(k, s, 0, input[2], input[3]).map_err(|reason| ShapeError {
         layer,
         input: input.to_vec(),
@@ -241,7 +259,10 @@ impl<const B: usize, const C: usize, E: Dtype, D: Device<E>, T: Tape<E, D>>
     /// Panics on an empty plane (`H·W = 0`): its mean is undefined.
     fn try_forward(&self, x: Images<B, C, E, D, T>) -> Result<Self::Output, D::Err> {
         let (_, _, h, w) = *x.shape();
-        assert!(h * w > 0, "GlobalAvgPool2D: input ({B}, {C}, {h}, {w}) has an empty plane");
+        assert!(
+            h * w > 0,
+            "GlobalAvgPool2D: input ({B}, {C}, {h}, {w}) has an empty plane"
+        );
         x.try_mean::<_, Axes2<2, 3>>()
     }
 }
@@ -283,7 +304,8 @@ impl<const F: usize> FlattenTo<F> {
     {
         let (_, _, h, w) = *x.shape();
         Self::check([B, C, h, w])?;
-        Ok(x.try_reshape_like(&(Const::<B>, Const::<F>)).expect("device error in FlattenTo"))
+        Ok(x.try_reshape_like(&(Const::<B>, Const::<F>))
+            .expect("device error in FlattenTo"))
     }
 }
 
@@ -304,9 +326,7 @@ impl<const F: usize, const B: usize, const C: usize, E: Dtype, D: Device<E>, T: 
 /// or bilinear (dfdx's `upscale2d`, which runs on stable). Follow it with a
 /// [`crate::conv::Conv2D`] for a decoder's learned upsampling.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Upsample2D<const F: usize, M: UpscaleMethod = dfdx::tensor_ops::NearestNeighbor>(
-    pub M,
-);
+pub struct Upsample2D<const F: usize, M: UpscaleMethod = dfdx::tensor_ops::NearestNeighbor>(pub M);
 
 impl<const F: usize, M: UpscaleMethod> ZeroSizedModule for Upsample2D<F, M> {}
 impl<const F: usize, M: UpscaleMethod> NonMutableModule for Upsample2D<F, M> {}

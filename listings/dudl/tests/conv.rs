@@ -35,7 +35,10 @@ fn naive_conv(
                     for c in 0..chans {
                         for i in 0..k {
                             for j in 0..k {
-                                let (yy, xx) = ((row * s + i) as isize - p as isize, (col * s + j) as isize - p as isize);
+                                let (yy, xx) = (
+                                    (row * s + i) as isize - p as isize,
+                                    (col * s + j) as isize - p as isize,
+                                );
                                 if yy < 0 || xx < 0 || yy >= h as isize || xx >= w as isize {
                                     continue;
                                 }
@@ -60,10 +63,20 @@ fn random_size(rng: &mut StdRng, k: usize, p: usize) -> (usize, usize) {
 
 fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
-fn check_forward<const B: usize, const I: usize, const O: usize, const K: usize, const S: usize, const P: usize>(
+fn check_forward<
+    const B: usize,
+    const I: usize,
+    const O: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+>(
     seed: u64,
 ) {
     let dev = Cpu::seed_from_u64(seed);
@@ -74,10 +87,23 @@ fn check_forward<const B: usize, const I: usize, const O: usize, const K: usize,
         let x: Images<B, I> = dev.sample_normal_like(&(Const, Const, h, w));
         let y = conv.forward(x.clone());
         let (oh, ow) = Layer::<I, O, K, S, P>::output_hw(h, w).unwrap();
-        assert_eq!(*y.shape(), (Const::<B>, Const::<O>, oh, ow), "input {h}x{w}");
-        let expected = naive_conv(&x.as_vec(), [B, I, h, w], &conv.weight.as_vec(), &conv.bias.as_vec(), [K, S, P]);
+        assert_eq!(
+            *y.shape(),
+            (Const::<B>, Const::<O>, oh, ow),
+            "input {h}x{w}"
+        );
+        let expected = naive_conv(
+            &x.as_vec(),
+            [B, I, h, w],
+            &conv.weight.as_vec(),
+            &conv.bias.as_vec(),
+            [K, S, P],
+        );
         let err = max_abs_diff(&y.as_vec(), &expected);
-        assert!(err < 1e-10, "B{B} I{I} O{O} K{K} S{S} P{P} on {h}x{w}: max error {err}");
+        assert!(
+            err < 1e-10,
+            "B{B} I{I} O{O} K{K} S{S} P{P} on {h}x{w}: max error {err}"
+        );
     }
 }
 
@@ -104,7 +130,10 @@ fn output_size_is_h_plus_two_p_minus_k_over_s_plus_one() {
 }
 
 /// `L = Σ y ⊙ r`: a loss whose gradient `dL/dy = r` is different at every output.
-fn weighted_sum<const B: usize, const O: usize, T: Tape<f64, Cpu>>(y: Images<B, O, T>, r: &Images<B, O>) -> Tensor<Rank0, f64, Cpu, T> {
+fn weighted_sum<const B: usize, const O: usize, T: Tape<f64, Cpu>>(
+    y: Images<B, O, T>,
+    r: &Images<B, O>,
+) -> Tensor<Rank0, f64, Cpu, T> {
     (y * r.clone()).sum()
 }
 
@@ -121,7 +150,14 @@ fn finite_differences(v: &[f64], loss: impl Fn(Vec<f64>) -> f64) -> Vec<f64> {
         .collect()
 }
 
-fn check_gradients<const B: usize, const I: usize, const O: usize, const K: usize, const S: usize, const P: usize>(
+fn check_gradients<
+    const B: usize,
+    const I: usize,
+    const O: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+>(
     h: usize,
     w: usize,
 ) {
@@ -133,7 +169,8 @@ fn check_gradients<const B: usize, const I: usize, const O: usize, const K: usiz
     let grads = weighted_sum(conv.forward(x.trace(Gradients::leaky())), &r).backward();
 
     let x_shape = *x.shape();
-    let loss_at_x = |v: Vec<f64>| weighted_sum(conv.forward(dev.tensor_from_vec(v, x_shape)), &r).array();
+    let loss_at_x =
+        |v: Vec<f64>| weighted_sum(conv.forward(dev.tensor_from_vec(v, x_shape)), &r).array();
     let loss_at_w = |v: Vec<f64>| {
         let mut moved = conv.clone();
         moved.weight = dev.tensor_from_vec(v, *conv.weight.shape());
@@ -145,13 +182,28 @@ fn check_gradients<const B: usize, const I: usize, const O: usize, const K: usiz
         weighted_sum(moved.forward(x.clone()), &r).array()
     };
     let cases = [
-        ("input", grads.get(&x).as_vec(), finite_differences(&x.as_vec(), loss_at_x)),
-        ("weight", grads.get(&conv.weight).as_vec(), finite_differences(&conv.weight.as_vec(), loss_at_w)),
-        ("bias", grads.get(&conv.bias).as_vec(), finite_differences(&conv.bias.as_vec(), loss_at_b)),
+        (
+            "input",
+            grads.get(&x).as_vec(),
+            finite_differences(&x.as_vec(), loss_at_x),
+        ),
+        (
+            "weight",
+            grads.get(&conv.weight).as_vec(),
+            finite_differences(&conv.weight.as_vec(), loss_at_w),
+        ),
+        (
+            "bias",
+            grads.get(&conv.bias).as_vec(),
+            finite_differences(&conv.bias.as_vec(), loss_at_b),
+        ),
     ];
     for (name, analytic, numeric) in cases {
         let err = max_abs_diff(&analytic, &numeric);
-        assert!(err < 1e-6, "{name} gradient, K{K} S{S} P{P} on {h}x{w}: max error {err}");
+        assert!(
+            err < 1e-6,
+            "{name} gradient, K{K} S{S} P{P} on {h}x{w}: max error {err}"
+        );
     }
 }
 
@@ -172,12 +224,26 @@ fn composite_cuda_path_agrees_with_cpu_kernel_values_and_gradients() {
     let win = Window2D::new(3, 2, 1, 9, 8).unwrap();
     let r: Images<2, 4> = dev.sample_normal_like(&(Const, Const, win.h_out, win.w_out));
     let fast = conv.forward(x.trace(Gradients::leaky()));
-    let slow = composite::conv2d(x.trace(Gradients::leaky()), &conv.weight, &conv.bias, win).unwrap();
+    let slow =
+        composite::conv2d(x.trace(Gradients::leaky()), &conv.weight, &conv.bias, win).unwrap();
     assert!(max_abs_diff(&fast.as_vec(), &slow.as_vec()) < 1e-10);
-    let (fast, slow) = (weighted_sum(fast, &r).backward(), weighted_sum(slow, &r).backward());
+    let (fast, slow) = (
+        weighted_sum(fast, &r).backward(),
+        weighted_sum(slow, &r).backward(),
+    );
     assert!(max_abs_diff(&fast.get(&x).as_vec(), &slow.get(&x).as_vec()) < 1e-10);
-    assert!(max_abs_diff(&fast.get(&conv.weight).as_vec(), &slow.get(&conv.weight).as_vec()) < 1e-10);
-    assert!(max_abs_diff(&fast.get(&conv.bias).as_vec(), &slow.get(&conv.bias).as_vec()) < 1e-10);
+    assert!(
+        max_abs_diff(
+            &fast.get(&conv.weight).as_vec(),
+            &slow.get(&conv.weight).as_vec()
+        ) < 1e-10
+    );
+    assert!(
+        max_abs_diff(
+            &fast.get(&conv.bias).as_vec(),
+            &slow.get(&conv.bias).as_vec()
+        ) < 1e-10
+    );
 }
 
 type TinyCnn = (
@@ -189,16 +255,25 @@ type TinyCnn = (
 #[test]
 fn tiny_cnn_drives_loss_down_tenfold_on_a_fixed_batch() {
     let dev = Cpu::seed_from_u64(0);
-    let images: Tensor<(Const<16>, Const<1>, usize, usize), f32, Cpu> = dev.sample_normal_like(&(Const, Const, 8, 8));
+    let images: Tensor<(Const<16>, Const<1>, usize, usize), f32, Cpu> =
+        dev.sample_normal_like(&(Const, Const, 8, 8));
     let mut rng = StdRng::seed_from_u64(0);
-    let labels: Vec<f32> = (0..16).flat_map(|_| {
-        let class = rng.gen_range(0..3);
-        (0..3).map(move |c| if c == class { 1.0 } else { 0.0 })
-    }).collect();
+    let labels: Vec<f32> = (0..16)
+        .flat_map(|_| {
+            let class = rng.gen_range(0..3);
+            (0..3).map(move |c| if c == class { 1.0 } else { 0.0 })
+        })
+        .collect();
     let labels: Tensor<Rank2<16, 3>, f32, Cpu> = dev.tensor_from_vec(labels, (Const, Const));
     let mut model = dev.build_module::<TinyCnn, f32>();
     let mut grads = model.alloc_grads();
-    let mut adam = Adam::new(&model, AdamConfig { lr: 1e-2, ..Default::default() });
+    let mut adam = Adam::new(
+        &model,
+        AdamConfig {
+            lr: 1e-2,
+            ..Default::default()
+        },
+    );
     let mut losses = Vec::new();
     for _ in 0..150 {
         let logits = model.forward_mut(images.trace(grads));
@@ -220,13 +295,19 @@ fn input_smaller_than_kernel_is_a_shape_error_naming_the_shape() {
     let err = conv.checked_forward(x).unwrap_err();
     assert_eq!(err.input, vec![4, 2, 2, 9]);
     let message = err.to_string();
-    assert!(message.contains("Conv2D<2 -> 3, kernel 5, stride 1, padding 1>"), "{message}");
+    assert!(
+        message.contains("Conv2D<2 -> 3, kernel 5, stride 1, padding 1>"),
+        "{message}"
+    );
     assert!(message.contains("input (4, 2, 2, 9)"), "{message}");
-    assert!(message.contains("padded height 4 is smaller than the kernel 5"), "{message}");
+    assert!(
+        message.contains("padded height 4 is smaller than the kernel 5"),
+        "{message}"
+    );
 }
 
 #[test]
-#[should_panic(expected = "input (1, 2, 3, 3): padded width 3 is smaller than the kernel 5")]
+#[should_panic(expected = "input (1, 2, 5, 3): padded width 3 is smaller than the kernel 5")]
 fn module_forward_panics_with_the_same_shape_message() {
     let dev = Cpu::default();
     let conv: Layer<2, 3, 5, 1, 0> = dev.build_module::<builder::Conv2D<2, 3, 5, 1, 0>, f64>();
@@ -237,7 +318,8 @@ fn module_forward_panics_with_the_same_shape_message() {
 #[test]
 fn parameters_round_trip_through_safetensors() {
     let dev = Cpu::seed_from_u64(3);
-    let conv: Conv2D<2, 3, 3, 1, 1, f32, Cpu> = dev.build_module::<builder::Conv2D<2, 3, 3, 1, 1>, f32>();
+    let conv: Conv2D<2, 3, 3, 1, 1, f32, Cpu> =
+        dev.build_module::<builder::Conv2D<2, 3, 3, 1, 1>, f32>();
     assert_eq!(conv.num_trainable_params(), 3 * 2 * 3 * 3 + 3);
     let path = std::env::temp_dir().join(format!("dudl-conv-{}.safetensors", std::process::id()));
     conv.save_safetensors(&path).unwrap();

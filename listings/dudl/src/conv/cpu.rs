@@ -12,6 +12,7 @@ use gemm::Parallelism;
 use rayon::prelude::*;
 
 use super::window::Window2D;
+use super::Images;
 
 /// The element types the CPU kernel multiplies with `gemm`: `f32` and `f64`.
 pub trait GemmFloat: Dtype {}
@@ -30,12 +31,24 @@ struct MatRef<'a, E> {
 impl<'a, E> MatRef<'a, E> {
     /// A row-major `rows × cols` matrix.
     fn row_major(data: &'a [E], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, row_stride: cols, col_stride: 1 }
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
     }
 
     /// The transpose of a row-major `cols × rows` matrix, read in place.
     fn transposed(data: &'a [E], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, row_stride: 1, col_stride: rows }
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: 1,
+            col_stride: rows,
+        }
     }
 
     fn fits(&self) -> bool {
@@ -82,6 +95,32 @@ fn matmul_into<E: GemmFloat>(
     }
 }
 
+/// `dst[n] = src[n·stride]` for every `n` of `dst`.
+fn copy_strided<E: Dtype>(src: &[E], stride: usize, dst: &mut [E]) {
+    if stride == 1 {
+        dst.copy_from_slice(&src[..dst.len()]);
+    } else {
+        dst.iter_mut()
+            .zip(src.iter().step_by(stride))
+            .for_each(|(d, &s)| *d = s);
+    }
+}
+
+/// `dst[n·stride] += src[n]` for every `n` of `src`.
+fn add_strided<E: Dtype>(src: &[E], dst: &mut [E], stride: usize) {
+    if stride == 1 {
+        dst[..src.len()]
+            .iter_mut()
+            .zip(src)
+            .for_each(|(d, &s)| *d += s);
+    } else {
+        dst.iter_mut()
+            .step_by(stride)
+            .zip(src)
+            .for_each(|(d, &s)| *d += s);
+    }
+}
+
 /// Unfolds one image `(C, H, W)` into `col (C·K·K, OH·OW)`:
 /// `col[(c·K + i)·K + j][oh·OW + ow] = x[c][oh·S + i − P][ow·S + j − P]`, zero in the padding.
 fn im2col<E: Dtype>(win: &Window2D, image: &[E], col: &mut [E]) {
@@ -91,11 +130,15 @@ fn im2col<E: Dtype>(win: &Window2D, image: &[E], col: &mut [E]) {
         let plane = &image[c * win.in_pixels()..(c + 1) * win.in_pixels()];
         let cols = win.valid_out_cols(j);
         for (oh, out) in col_row.chunks_exact_mut(win.w_out).enumerate() {
-            out.fill(E::default());
-            let Some(y) = win.input_row(oh, i) else { continue };
-            let input = &plane[y * win.w_in..(y + 1) * win.w_in];
-            for ow in cols.clone() {
-                out[ow] = input[ow * win.stride + j - win.padding];
+            let Some(y) = win.input_row(oh, i) else {
+                out.fill(E::default());
+                continue;
+            };
+            out[..cols.start].fill(E::default());
+            out[cols.end..].fill(E::default());
+            if !cols.is_empty() {
+                let first = y * win.w_in + cols.start * win.stride + j - win.padding;
+                copy_strided(&plane[first..], win.stride, &mut out[cols.clone()]);
             }
         }
     }
@@ -110,10 +153,12 @@ fn col2im_add<E: Dtype>(win: &Window2D, col: &[E], image: &mut [E]) {
         let plane = &mut image[c * win.in_pixels()..(c + 1) * win.in_pixels()];
         let cols = win.valid_out_cols(j);
         for (oh, out) in col_row.chunks_exact(win.w_out).enumerate() {
-            let Some(y) = win.input_row(oh, i) else { continue };
-            let input = &mut plane[y * win.w_in..(y + 1) * win.w_in];
-            for ow in cols.clone() {
-                input[ow * win.stride + j - win.padding] += out[ow];
+            let Some(y) = win.input_row(oh, i) else {
+                continue;
+            };
+            if !cols.is_empty() {
+                let first = y * win.w_in + cols.start * win.stride + j - win.padding;
+                add_strided(&out[cols.clone()], &mut plane[first..], win.stride);
             }
         }
     }
@@ -154,7 +199,6 @@ impl ConvDims {
     }
 }
 
-
 /// `Y = W · col(X) + b` for every image.
 fn forward<E: GemmFloat>(dims: ConvDims, x: &[E], w: &[E], b: &[E]) -> Vec<E> {
     let (l, par) = (dims.win.out_pixels(), dims.gemm_parallelism());
@@ -178,7 +222,8 @@ fn forward<E: GemmFloat>(dims: ConvDims, x: &[E], w: &[E], b: &[E]) -> Vec<E> {
 
 /// Per-thread sums of the parameter gradients, with the thread's scratch columns.
 struct ParamGrads<E> {
-    weight: Vec<E>,
+    /// `dWᵀ (C·K·K, O)`: gemm runs faster producing the transpose.
+    weight_t: Vec<E>,
     bias: Vec<E>,
     col: Vec<E>,
     grad_col: Vec<E>,
@@ -187,7 +232,7 @@ struct ParamGrads<E> {
 impl<E: GemmFloat> ParamGrads<E> {
     fn zeros(dims: &ConvDims) -> Self {
         Self {
-            weight: vec![E::default(); dims.chan_out * dims.patch_len()],
+            weight_t: vec![E::default(); dims.patch_len() * dims.chan_out],
             bias: vec![E::default(); dims.chan_out],
             col: vec![E::default(); dims.col_len()],
             grad_col: vec![E::default(); dims.col_len()],
@@ -199,18 +244,25 @@ impl<E: GemmFloat> ParamGrads<E> {
         let (l, ckk, o) = (dims.win.out_pixels(), dims.patch_len(), dims.chan_out);
         let par = dims.gemm_parallelism();
         im2col(&dims.win, x, &mut self.col);
-        let dy_mat = MatRef::row_major(dy, o, l);
-        matmul_into(dy_mat, MatRef::transposed(&self.col, l, ckk), &mut self.weight, true, par);
+        let col = MatRef::row_major(&self.col, ckk, l);
+        let dy_t = MatRef::transposed(dy, l, o);
+        matmul_into(col, dy_t, &mut self.weight_t, true, par);
         for (db, row) in self.bias.iter_mut().zip(dy.chunks_exact(l)) {
             *db += row.iter().fold(E::default(), |acc, &v| acc + v);
         }
         let w_t = MatRef::transposed(w, ckk, o);
-        matmul_into(w_t, MatRef::row_major(dy, o, l), &mut self.grad_col, false, par);
+        matmul_into(
+            w_t,
+            MatRef::row_major(dy, o, l),
+            &mut self.grad_col,
+            false,
+            par,
+        );
         col2im_add(&dims.win, &self.grad_col, dx);
     }
 
     fn merge(mut self, other: Self) -> Self {
-        add_assign(&mut self.weight, &other.weight);
+        add_assign(&mut self.weight_t, &other.weight_t);
         add_assign(&mut self.bias, &other.bias);
         self
     }
@@ -243,7 +295,15 @@ fn backward<E: GemmFloat>(
         )
         .reduce_with(ParamGrads::merge)
         .unwrap_or_else(|| ParamGrads::zeros(&dims));
-    (grads.weight, grads.bias)
+    (transpose(&grads.weight_t, dims.patch_len()), grads.bias)
+}
+
+/// The transpose of a row-major matrix with `rows` rows.
+fn transpose<E: Dtype>(m: &[E], rows: usize) -> Vec<E> {
+    let cols = m.len() / rows.max(1);
+    (0..cols)
+        .flat_map(|c| (0..rows).map(move |r| m[r * cols + c]))
+        .collect()
 }
 
 /// Copies a tensor's elements out in row-major order.
@@ -259,16 +319,21 @@ fn to_vec<S: dfdx::shapes::Shape, E: Dtype>(t: &Tensor<S, E, Cpu>) -> Result<Vec
 /// `x (B, I, H, W)`, `weight (O, I, K, K)`, `bias (O,)` → `y (B, O, OH, OW)` with
 /// `y[b][o][p][q] = bias[o] + Σ_{c,i,j} weight[o][c][i][j] · x[b][c][p·S + i − P][q·S + j − P]`.
 pub fn conv2d<const B: usize, const I: usize, const O: usize, const K: usize, E, T>(
-    x: Tensor<(Const<B>, Const<I>, usize, usize), E, Cpu, T>,
+    x: Images<B, I, E, Cpu, T>,
     weight: &Tensor<Rank4<O, I, K, K>, E, Cpu>,
     bias: &Tensor<Rank1<O>, E, Cpu>,
     win: Window2D,
-) -> Result<Tensor<(Const<B>, Const<O>, usize, usize), E, Cpu, T>, CpuError>
+) -> Result<Images<B, O, E, Cpu, T>, CpuError>
 where
     E: GemmFloat,
     T: Tape<E, Cpu>,
 {
-    let dims = ConvDims { win, batch: B, chan_in: I, chan_out: O };
+    let dims = ConvDims {
+        win,
+        batch: B,
+        chan_in: I,
+        chan_out: O,
+    };
     let (x, mut tape) = x.split_tape();
     let (x_data, w_data) = (to_vec(&x)?, to_vec(weight)?);
     let y_data = forward(dims, &x_data, &w_data, &to_vec(bias)?);

@@ -15,20 +15,25 @@ use dfdx::nn::{
     TensorOptions,
 };
 use dfdx::shapes::{Const, Dtype, HasShape, Rank1, Rank4};
-use dfdx::tensor::{Cpu, Storage, Tape, Tensor};
+use dfdx::tensor::{Cpu, NoneTape, Storage, Tape, Tensor};
 use dfdx::tensor_ops::Device;
 use rand_distr::{uniform::SampleUniform, Uniform};
+
+/// A batch of images `(B, C, H, W)`: batch and channels fixed at compile time, height and
+/// width at run time. What every layer in [`crate::conv`] and [`crate::pool`] takes.
+pub type Images<const B: usize, const C: usize, E, D, T = NoneTape> =
+    Tensor<(Const<B>, Const<C>, usize, usize), E, D, T>;
 
 /// A device that runs the book's convolution: the CPU with its own kernel, CUDA with a
 /// composite of dfdx ops.
 pub trait ConvDevice<E: Dtype>: Device<E> {
     /// `y[b][o] = bias[o] + Σ_c weight[o][c] ⋆ x[b][c]`, sizes from `win`; see [`cpu::conv2d`].
     fn conv2d<const B: usize, const I: usize, const O: usize, const K: usize, T>(
-        x: Tensor<(Const<B>, Const<I>, usize, usize), E, Self, T>,
+        x: Images<B, I, E, Self, T>,
         weight: &Tensor<Rank4<O, I, K, K>, E, Self>,
         bias: &Tensor<Rank1<O>, E, Self>,
         win: Window2D,
-    ) -> Result<Tensor<(Const<B>, Const<O>, usize, usize), E, Self, T>, Self::Err>
+    ) -> Result<Images<B, O, E, Self, T>, Self::Err>
     where
         T: Tape<E, Self> + 'static;
 }
@@ -38,11 +43,11 @@ where
     Cpu: Device<E>,
 {
     fn conv2d<const B: usize, const I: usize, const O: usize, const K: usize, T>(
-        x: Tensor<(Const<B>, Const<I>, usize, usize), E, Self, T>,
+        x: Images<B, I, E, Self, T>,
         weight: &Tensor<Rank4<O, I, K, K>, E, Self>,
         bias: &Tensor<Rank1<O>, E, Self>,
         win: Window2D,
-    ) -> Result<Tensor<(Const<B>, Const<O>, usize, usize), E, Self, T>, Self::Err>
+    ) -> Result<Images<B, O, E, Self, T>, Self::Err>
     where
         T: Tape<E, Self> + 'static,
     {
@@ -56,11 +61,11 @@ where
     dfdx::tensor::Cuda: Device<E>,
 {
     fn conv2d<const B: usize, const I: usize, const O: usize, const K: usize, T>(
-        x: Tensor<(Const<B>, Const<I>, usize, usize), E, Self, T>,
+        x: Images<B, I, E, Self, T>,
         weight: &Tensor<Rank4<O, I, K, K>, E, Self>,
         bias: &Tensor<Rank1<O>, E, Self>,
         win: Window2D,
-    ) -> Result<Tensor<(Const<B>, Const<O>, usize, usize), E, Self, T>, Self::Err>
+    ) -> Result<Images<B, O, E, Self, T>, Self::Err>
     where
         T: Tape<E, Self> + 'static,
     {
@@ -147,8 +152,8 @@ where
     #[allow(clippy::type_complexity)]
     pub fn checked_forward<const B: usize, T: Tape<E, D> + 'static>(
         &self,
-        x: Tensor<(Const<B>, Const<I>, usize, usize), E, D, T>,
-    ) -> Result<Tensor<(Const<B>, Const<O>, usize, usize), E, D, T>, ShapeError> {
+        x: Images<B, I, E, D, T>,
+    ) -> Result<Images<B, O, E, D, T>, ShapeError> {
         let (_, _, h, w) = *x.shape();
         let win = Self::window(&[B, I, h, w])?;
         Ok(D::conv2d(x, &self.weight, &self.bias, win).expect("device error in Conv2D"))
@@ -180,13 +185,17 @@ where
                     "weight",
                     |s| &s.weight,
                     |s| &mut s.weight,
-                    TensorOptions::reset_with(|t| t.try_fill_with_distr(init_range::<E>(I * K * K))),
+                    TensorOptions::reset_with(|t| {
+                        t.try_fill_with_distr(init_range::<E>(I * K * K))
+                    }),
                 ),
                 Self::tensor(
                     "bias",
                     |s| &s.bias,
                     |s| &mut s.bias,
-                    TensorOptions::reset_with(|t| t.try_fill_with_distr(init_range::<E>(I * K * K))),
+                    TensorOptions::reset_with(|t| {
+                        t.try_fill_with_distr(init_range::<E>(I * K * K))
+                    }),
                 ),
             ),
             |(weight, bias)| Conv2D { weight, bias },
@@ -210,21 +219,27 @@ where
     type Built = Conv2D<I, O, K, S, P, E, D>;
 }
 
-impl<const B: usize, const I: usize, const O: usize, const K: usize, const S: usize, const P: usize, E, D, T>
-    Module<Tensor<(Const<B>, Const<I>, usize, usize), E, D, T>> for Conv2D<I, O, K, S, P, E, D>
+impl<
+        const B: usize,
+        const I: usize,
+        const O: usize,
+        const K: usize,
+        const S: usize,
+        const P: usize,
+        E,
+        D,
+        T,
+    > Module<Images<B, I, E, D, T>> for Conv2D<I, O, K, S, P, E, D>
 where
     E: Dtype,
     D: ConvDevice<E>,
     T: Tape<E, D> + 'static,
 {
-    type Output = Tensor<(Const<B>, Const<O>, usize, usize), E, D, T>;
+    type Output = Images<B, O, E, D, T>;
     type Error = D::Err;
 
     /// Panics with the [`ShapeError`] message if `H` or `W` is too small for the kernel.
-    fn try_forward(
-        &self,
-        x: Tensor<(Const<B>, Const<I>, usize, usize), E, D, T>,
-    ) -> Result<Self::Output, D::Err> {
+    fn try_forward(&self, x: Images<B, I, E, D, T>) -> Result<Self::Output, D::Err> {
         let (_, _, h, w) = *x.shape();
         let win = Self::window(&[B, I, h, w]).unwrap_or_else(|e| panic!("{e}"));
         D::conv2d(x, &self.weight, &self.bias, win)

@@ -20,7 +20,13 @@ pub struct ShapeError {
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let dims: Vec<String> = self.input.iter().map(usize::to_string).collect();
-        write!(f, "{}: input ({}): {}", self.layer, dims.join(", "), self.reason)
+        write!(
+            f,
+            "{}: input ({}): {}",
+            self.layer,
+            dims.join(", "),
+            self.reason
+        )
     }
 }
 
@@ -59,7 +65,15 @@ impl Window2D {
     ) -> Result<Self, String> {
         let h_out = out_len("height", h_in, kernel, stride, padding)?;
         let w_out = out_len("width", w_in, kernel, stride, padding)?;
-        Ok(Self { kernel, stride, padding, h_in, w_in, h_out, w_out })
+        Ok(Self {
+            kernel,
+            stride,
+            padding,
+            h_in,
+            w_in,
+            h_out,
+            w_out,
+        })
     }
 
     /// `OH · OW`: how many windows, one output pixel each.
@@ -73,6 +87,7 @@ impl Window2D {
     }
 
     /// The input row `oh·S + i − P` under kernel row `i` of output row `oh`, if not padding.
+    #[inline]
     pub fn input_row(&self, oh: usize, i: usize) -> Option<usize> {
         (oh * self.stride + i)
             .checked_sub(self.padding)
@@ -81,6 +96,7 @@ impl Window2D {
 
     /// The output columns `ow` whose kernel column `j` falls inside the input,
     /// i.e. `0 ≤ ow·S + j − P < W`, as a half-open range.
+    #[inline]
     pub fn valid_out_cols(&self, j: usize) -> std::ops::Range<usize> {
         let s = self.stride;
         let lo = self.padding.saturating_sub(j).div_ceil(s).min(self.w_out);
@@ -100,9 +116,12 @@ fn out_len(
     padding: usize,
 ) -> Result<usize, String> {
     let padded = n + 2 * padding;
-    if padded < kernel || n == 0 {
+    if n == 0 {
+        return Err(format!("the {axis} is 0"));
+    }
+    if padded < kernel {
         return Err(format!(
-            "padded {axis} {padded} is smaller than the kernel {kernel} (or the input is empty)"
+            "padded {axis} {padded} is smaller than the kernel {kernel}"
         ));
     }
     Ok((padded - kernel) / stride + 1)
