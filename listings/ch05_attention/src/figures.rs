@@ -11,8 +11,8 @@ use dudl::figure::{save_svg, Colormap, Heatmap, Legend, LineChart, Panel};
 use dudl::Dev;
 use std::path::Path;
 
-/// Positions shown in the positional-encoding figure.
-pub const PE_POSITIONS: usize = 64;
+/// Positions shown in the positional-encoding figure, `0..=60` (labelled every 10).
+pub const PE_POSITIONS: usize = 61;
 
 fn labels(tokens: &[usize]) -> Vec<String> {
     tokens.iter().map(|t| t.to_string()).collect()
@@ -66,7 +66,15 @@ pub fn positional_encoding(path: &Path, dev: &Dev) -> Result<()> {
         rows: PE_POSITIONS,
         cols: D_MODEL,
         x_ticks: Vec::new(),
-        y_ticks: Vec::new(),
+        y_ticks: (0..PE_POSITIONS)
+            .map(|t| {
+                if t % 10 == 0 {
+                    t.to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect(),
         colormap: Colormap::Diverging,
         range: (-1.0, 1.0),
     };

@@ -64,8 +64,8 @@ def cnn_step_benchmark(warmup, reps):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--reps", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=31)
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)

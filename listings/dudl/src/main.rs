@@ -16,8 +16,8 @@ use dudl::conv::builder::Conv2D;
 use dudl::pool::{FlattenTo, MaxPool2D};
 
 const BATCH: usize = 64;
-const WARMUP: usize = 3;
-const REPS: usize = 15;
+const WARMUP: usize = 5;
+const REPS: usize = 31;
 
 /// The CNN of the training-step benchmark: 1×28×28 → conv 16 → pool → conv 32 → pool → 10.
 type Cnn = (
