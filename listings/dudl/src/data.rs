@@ -151,7 +151,12 @@ mod tests {
         let moons = two_moons(200, 0.1, 3);
         let (train, test) = moons.split(0.25, 9);
         assert_eq!((train.len(), test.len()), (150, 50));
-        let mut all: Vec<_> = train.points.iter().chain(&test.points).map(|p| p.map(f32::to_bits)).collect();
+        let mut all: Vec<_> = train
+            .points
+            .iter()
+            .chain(&test.points)
+            .map(|p| p.map(f32::to_bits))
+            .collect();
         let mut original: Vec<_> = moons.points.iter().map(|p| p.map(f32::to_bits)).collect();
         all.sort();
         original.sort();

@@ -47,8 +47,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .with_context(|| format!("{} does not name a file", path.display()))?;
     let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
-    let written = std::fs::write(&temporary, bytes)
-        .and_then(|()| std::fs::rename(&temporary, path));
+    let written =
+        std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
@@ -70,9 +70,15 @@ pub trait Panel {
 
 /// Saves `panels` as one SVG figure, `columns` panels a row, each [`PANEL`] pixels.
 pub fn save_svg(path: &Path, panels: &[&dyn Panel], columns: usize) -> Result<()> {
-    ensure!(!panels.is_empty() && columns > 0, "a figure needs at least one panel");
+    ensure!(
+        !panels.is_empty() && columns > 0,
+        "a figure needs at least one panel"
+    );
     let rows = panels.len().div_ceil(columns);
-    let size = (PANEL.0 * columns.min(panels.len()) as u32, PANEL.1 * rows as u32);
+    let size = (
+        PANEL.0 * columns.min(panels.len()) as u32,
+        PANEL.1 * rows as u32,
+    );
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -137,7 +143,12 @@ impl LineChart {
         self.with_series(label, points, Mark::Dots)
     }
 
-    fn with_series(mut self, label: &str, points: impl IntoIterator<Item = (f64, f64)>, mark: Mark) -> Self {
+    fn with_series(
+        mut self,
+        label: &str,
+        points: impl IntoIterator<Item = (f64, f64)>,
+        mark: Mark,
+    ) -> Self {
         self.series.push(Series {
             label: label.into(),
             points: points.into_iter().collect(),
@@ -175,15 +186,27 @@ impl LineChart {
     }
 
     fn ranges(&self) -> (std::ops::Range<f64>, std::ops::Range<f64>, f64) {
-        let all = || self.series.iter().flat_map(|s| &s.points).filter(|p| p.0.is_finite() && p.1.is_finite());
-        let floor = all().map(|p| p.1).filter(|&y| y > 0.0).fold(f64::INFINITY, f64::min);
+        let all = || {
+            self.series
+                .iter()
+                .flat_map(|s| &s.points)
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+        };
+        let floor = all()
+            .map(|p| p.1)
+            .filter(|&y| y > 0.0)
+            .fold(f64::INFINITY, f64::min);
         let floor = if floor.is_finite() { floor } else { 1e-12 };
-        let (x0, x1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (x0, x1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.0), b.max(p.0))
+        });
         let (y0, y1) = match self.y_range {
             Some((low, high)) => (self.plot_y(low, floor), self.plot_y(high, floor)),
             None => {
                 let ys = all().map(|p| self.plot_y(p.1, floor));
-                let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+                let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+                    (a.min(y), b.max(y))
+                });
                 let pad = 0.05 * (y1 - y0).max(1e-9);
                 (y0 - pad, y1 + pad)
             }
@@ -195,7 +218,11 @@ impl LineChart {
 
 impl Panel for LineChart {
     fn draw(&self, area: &Area) -> Result<()> {
-        ensure!(!self.series.is_empty(), "the chart `{}` has no series", self.title);
+        ensure!(
+            !self.series.is_empty(),
+            "the chart `{}` has no series",
+            self.title
+        );
         let (x_range, y_range, floor) = self.ranges();
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, (FONT, 20))
@@ -223,14 +250,22 @@ impl Panel for LineChart {
             .bold_line_style(GRID)
             .y_labels(if self.log_y { 30 } else { 10 })
             .x_label_formatter(&linear_label)
-            .y_label_formatter(if self.log_y { &log_label } else { &linear_label });
+            .y_label_formatter(if self.log_y {
+                &log_label
+            } else {
+                &linear_label
+            });
         mesh.draw().map_err(plot_error)?;
         for (i, series) in self.series.iter().enumerate() {
             let style = color(i).stroke_width(2);
-            let points = series.points.iter().map(|&(x, y)| (x, self.plot_y(y, floor)));
+            let points = series
+                .points
+                .iter()
+                .map(|&(x, y)| (x, self.plot_y(y, floor)));
             let drawn = match series.mark {
                 Mark::Line => chart.draw_series(LineSeries::new(points, style)),
-                Mark::Dots => chart.draw_series(points.map(|p| Circle::new(p, 3, color(i).mix(0.75).filled()))),
+                Mark::Dots => chart
+                    .draw_series(points.map(|p| Circle::new(p, 3, color(i).mix(0.75).filled()))),
             };
             drawn
                 .map_err(plot_error)?
@@ -255,7 +290,10 @@ fn tick_label(value: f64) -> String {
         format!("{value:.0e}")
     } else {
         let rounded = format!("{value:.4}");
-        rounded.trim_end_matches('0').trim_end_matches('.').to_string()
+        rounded
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     }
 }
 
@@ -273,7 +311,13 @@ pub enum Colormap {
 impl Colormap {
     /// The colour at `t`, clamped to `[0, 1]`.
     pub fn rgb(self, t: f64) -> [u8; 3] {
-        const VIRIDIS: [[f64; 3]; 5] = [[68., 1., 84.], [59., 82., 139.], [33., 145., 140.], [94., 201., 98.], [253., 231., 37.]];
+        const VIRIDIS: [[f64; 3]; 5] = [
+            [68., 1., 84.],
+            [59., 82., 139.],
+            [33., 145., 140.],
+            [94., 201., 98.],
+            [253., 231., 37.],
+        ];
         const DIVERGING: [[f64; 3]; 3] = [[33., 102., 172.], [247., 247., 247.], [178., 24., 43.]];
         const GRAY: [[f64; 3]; 2] = [[0., 0., 0.], [255., 255., 255.]];
         let stops: &[[f64; 3]] = match self {
@@ -311,10 +355,20 @@ pub struct Heatmap {
     pub range: (f32, f32),
 }
 
+/// The label of a heatmap cell centre: every `count.div_ceil(MAX_TICKS)`-th cell, counted from
+/// the top row or the left column, so labels start at 0 however many cells there are.
 fn tick(labels: &[String], value: &SegmentValue<i32>, count: usize, flip: bool) -> String {
+    const MAX_TICKS: usize = 32;
     match value {
         SegmentValue::CenterOf(i) if (0..count as i32).contains(i) => {
-            let i = if flip { count - 1 - *i as usize } else { *i as usize };
+            let i = if flip {
+                count - 1 - *i as usize
+            } else {
+                *i as usize
+            };
+            if i % count.div_ceil(MAX_TICKS) != 0 {
+                return String::new();
+            }
             labels.get(i).cloned().unwrap_or_else(|| i.to_string())
         }
         _ => String::new(),
@@ -323,7 +377,14 @@ fn tick(labels: &[String], value: &SegmentValue<i32>, count: usize, flip: bool) 
 
 impl Panel for Heatmap {
     fn draw(&self, area: &Area) -> Result<()> {
-        ensure!(self.values.len() == self.rows * self.cols, "heatmap `{}`: {} values for {}×{}", self.title, self.values.len(), self.rows, self.cols);
+        ensure!(
+            self.values.len() == self.rows * self.cols,
+            "heatmap `{}`: {} values for {}×{}",
+            self.title,
+            self.values.len(),
+            self.rows,
+            self.cols
+        );
         let (width, _) = area.dim_in_pixel();
         let (map_area, bar_area) = area.split_horizontally(width.saturating_sub(70));
         let (rows, cols) = (self.rows as i32, self.cols as i32);
@@ -333,7 +394,10 @@ impl Panel for Heatmap {
             .x_label_area_size(40)
             .y_label_area_size(56)
             // Plotters' integer ranges include their end: `0..cols - 1` has `cols` segments.
-            .build_cartesian_2d((0..cols - 1).into_segmented(), (0..rows - 1).into_segmented())
+            .build_cartesian_2d(
+                (0..cols - 1).into_segmented(),
+                (0..rows - 1).into_segmented(),
+            )
             .map_err(plot_error)?;
         let x_tick = |v: &SegmentValue<i32>| tick(&self.x_ticks, v, self.cols, false);
         let y_tick = |v: &SegmentValue<i32>| tick(&self.y_ticks, v, self.rows, true);
@@ -342,8 +406,8 @@ impl Panel for Heatmap {
             .disable_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
-            .x_labels(self.cols.min(32))
-            .y_labels(self.rows.min(32))
+            .x_labels(self.cols)
+            .y_labels(self.rows)
             .x_label_formatter(&x_tick)
             .y_label_formatter(&y_tick)
             .label_style((FONT, 12))
@@ -353,10 +417,15 @@ impl Panel for Heatmap {
         let cells = (0..self.rows).flat_map(|r| (0..self.cols).map(move |c| (r, c)));
         chart
             .draw_series(cells.map(|(r, c)| {
-                let [red, green, blue] = self.colormap.rgb(normalise(self.values[r * self.cols + c], self.range));
+                let [red, green, blue] = self
+                    .colormap
+                    .rgb(normalise(self.values[r * self.cols + c], self.range));
                 let (x, y) = (c as i32, rows - 1 - r as i32);
                 Rectangle::new(
-                    [(SegmentValue::Exact(x), SegmentValue::Exact(y)), (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1))],
+                    [
+                        (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                        (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+                    ],
                     RGBColor(red, green, blue).filled(),
                 )
             }))
@@ -410,19 +479,36 @@ const RESOLUTION: usize = 90;
 impl<'a> DecisionMap<'a> {
     /// Evaluates `predict` (a point → its class and the model's confidence in `[0, 1]`) on a
     /// grid covering `data` with a margin.
-    pub fn new(title: &str, data: &'a Points2d, predict: impl Fn([f32; 2]) -> (usize, f32)) -> Self {
+    pub fn new(
+        title: &str,
+        data: &'a Points2d,
+        predict: impl Fn([f32; 2]) -> (usize, f32),
+    ) -> Self {
         let bounds = |axis: usize| {
-            let (low, high) = data.points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p[axis] as f64), b.max(p[axis] as f64)));
+            let (low, high) = data
+                .points
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                    (a.min(p[axis] as f64), b.max(p[axis] as f64))
+                });
             let margin = 0.1 * (high - low);
             (low - margin, high + margin)
         };
         let (x_range, y_range) = (bounds(0), bounds(1));
-        let at = |(low, high): (f64, f64), i: usize| low + (high - low) * (i as f64 + 0.5) / RESOLUTION as f64;
+        let at = |(low, high): (f64, f64), i: usize| {
+            low + (high - low) * (i as f64 + 0.5) / RESOLUTION as f64
+        };
         let grid = (0..RESOLUTION)
             .flat_map(|row| (0..RESOLUTION).map(move |col| (row, col)))
             .map(|(row, col)| predict([at(x_range, col) as f32, at(y_range, row) as f32]))
             .collect();
-        DecisionMap { title: title.into(), data, x_range, y_range, grid }
+        DecisionMap {
+            title: title.into(),
+            data,
+            x_range,
+            y_range,
+            grid,
+        }
     }
 
     /// The background colour of a cell: the class colour, stronger with confidence (in four
@@ -443,7 +529,10 @@ impl Panel for DecisionMap<'_> {
             .margin(14)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d(self.x_range.0..self.x_range.1, self.y_range.0..self.y_range.1)
+            .build_cartesian_2d(
+                self.x_range.0..self.x_range.1,
+                self.y_range.0..self.y_range.1,
+            )
             .map_err(plot_error)?;
         chart
             .configure_mesh()
@@ -454,7 +543,8 @@ impl Panel for DecisionMap<'_> {
             .axis_desc_style((FONT, 15))
             .draw()
             .map_err(plot_error)?;
-        let cell = |(low, high): (f64, f64), i: usize| low + (high - low) * i as f64 / RESOLUTION as f64;
+        let cell =
+            |(low, high): (f64, f64), i: usize| low + (high - low) * i as f64 / RESOLUTION as f64;
         let mut runs = Vec::new();
         for row in 0..RESOLUTION {
             let mut start = 0;
@@ -462,7 +552,10 @@ impl Panel for DecisionMap<'_> {
                 let here = self.shade(self.grid[row * RESOLUTION + start]);
                 if col == RESOLUTION || self.shade(self.grid[row * RESOLUTION + col]) != here {
                     runs.push(Rectangle::new(
-                        [(cell(self.x_range, start), cell(self.y_range, row)), (cell(self.x_range, col), cell(self.y_range, row + 1))],
+                        [
+                            (cell(self.x_range, start), cell(self.y_range, row)),
+                            (cell(self.x_range, col), cell(self.y_range, row + 1)),
+                        ],
                         here.filled(),
                     ));
                     start = col;
@@ -471,9 +564,16 @@ impl Panel for DecisionMap<'_> {
         }
         chart.draw_series(runs).map_err(plot_error)?;
         for class in 0..self.data.classes {
-            let points = self.data.points.iter().zip(&self.data.labels).filter(|(_, &l)| l == class);
+            let points = self
+                .data
+                .points
+                .iter()
+                .zip(&self.data.labels)
+                .filter(|(_, &l)| l == class);
             chart
-                .draw_series(points.map(|(p, _)| Circle::new((p[0] as f64, p[1] as f64), 3, color(class).filled())))
+                .draw_series(points.map(|(p, _)| {
+                    Circle::new((p[0] as f64, p[1] as f64), 3, color(class).filled())
+                }))
                 .map_err(plot_error)?
                 .label(format!("class {class}"))
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color(class).filled()));
@@ -507,25 +607,51 @@ pub struct PixelGrid<'a> {
 impl PixelGrid<'_> {
     /// Saves the grid as a PNG with a one-pixel white gutter between tiles.
     pub fn save_png(&self, path: &Path) -> Result<()> {
-        ensure!(self.columns > 0 && self.scale > 0, "a pixel grid needs columns and a scale");
+        ensure!(
+            self.columns > 0 && self.scale > 0,
+            "a pixel grid needs columns and a scale"
+        );
         for (i, tile) in self.tiles.iter().enumerate() {
-            ensure!(tile.len() == self.height * self.width, "tile {i} has {} values, not {}×{}", tile.len(), self.height, self.width);
+            ensure!(
+                tile.len() == self.height * self.width,
+                "tile {i} has {} values, not {}×{}",
+                tile.len(),
+                self.height,
+                self.width
+            );
         }
         let rows = self.tiles.len().div_ceil(self.columns).max(1);
-        let (tile_w, tile_h) = (self.width as u32 * self.scale, self.height as u32 * self.scale);
+        let (tile_w, tile_h) = (
+            self.width as u32 * self.scale,
+            self.height as u32 * self.scale,
+        );
         let size = |n: usize, tile: u32| n as u32 * (tile + 1) + 1;
-        let mut canvas = image::RgbImage::from_pixel(size(self.columns, tile_w), size(rows, tile_h), image::Rgb([255, 255, 255]));
+        let mut canvas = image::RgbImage::from_pixel(
+            size(self.columns, tile_w),
+            size(rows, tile_h),
+            image::Rgb([255, 255, 255]),
+        );
         for (i, tile) in self.tiles.iter().enumerate() {
-            let (x0, y0) = (1 + (i % self.columns) as u32 * (tile_w + 1), 1 + (i / self.columns) as u32 * (tile_h + 1));
+            let (x0, y0) = (
+                1 + (i % self.columns) as u32 * (tile_w + 1),
+                1 + (i / self.columns) as u32 * (tile_h + 1),
+            );
             for y in 0..tile_h {
                 for x in 0..tile_w {
-                    let value = tile[(y / self.scale) as usize * self.width + (x / self.scale) as usize];
-                    canvas.put_pixel(x0 + x, y0 + y, image::Rgb(self.colormap.rgb(normalise(value, self.range))));
+                    let value =
+                        tile[(y / self.scale) as usize * self.width + (x / self.scale) as usize];
+                    canvas.put_pixel(
+                        x0 + x,
+                        y0 + y,
+                        image::Rgb(self.colormap.rgb(normalise(value, self.range))),
+                    );
                 }
             }
         }
         let mut png = std::io::Cursor::new(Vec::new());
-        canvas.write_to(&mut png, image::ImageFormat::Png).context("cannot encode the PNG")?;
+        canvas
+            .write_to(&mut png, image::ImageFormat::Png)
+            .context("cannot encode the PNG")?;
         write_atomic(path, png.get_ref())
     }
 }
@@ -552,12 +678,20 @@ mod tests {
     fn a_line_chart_is_an_svg_with_its_labels_as_text() {
         let dir = scratch_dir("line");
         let path = dir.join("chart.svg");
-        let chart = LineChart::new("Loss", "step", "loss").line("train", (0..10).map(|i| (i as f64, 1.0 / (1.0 + i as f64)))).log_y();
+        let chart = LineChart::new("Loss", "step", "loss")
+            .line("train", (0..10).map(|i| (i as f64, 1.0 / (1.0 + i as f64))))
+            .log_y();
         save_svg(&path, &[&chart], 1).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         let has_text = |t: &str| svg.contains(&format!(">\n{t}\n</text>"));
-        assert!(svg.starts_with("<svg") && has_text("train") && has_text("step") && has_text("Loss"));
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file is left behind");
+        assert!(
+            svg.starts_with("<svg") && has_text("train") && has_text("step") && has_text("Loss")
+        );
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file is left behind"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -576,7 +710,15 @@ mod tests {
         let dir = scratch_dir("png");
         let path = dir.join("grid.png");
         let tiles = vec![vec![0.0, 1.0, 1.0, 0.0]; 3];
-        let grid = PixelGrid { tiles: &tiles, height: 2, width: 2, columns: 2, scale: 4, colormap: Colormap::Gray, range: (0.0, 1.0) };
+        let grid = PixelGrid {
+            tiles: &tiles,
+            height: 2,
+            width: 2,
+            columns: 2,
+            scale: 4,
+            colormap: Colormap::Gray,
+            range: (0.0, 1.0),
+        };
         grid.save_png(&path).unwrap();
         let png = image::open(&path).unwrap().to_rgb8();
         assert_eq!(png.dimensions(), (2 * 9 + 1, 2 * 9 + 1));

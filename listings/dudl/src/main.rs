@@ -147,8 +147,12 @@ fn main() -> ExitCode {
             conv_benchmark();
             ExitCode::SUCCESS
         }
-        other => {
-            eprintln!("unknown benchmark {other:?}; available: conv");
+        Some(other) => {
+            eprintln!("unknown benchmark `{other}`; available: conv");
+            ExitCode::from(2)
+        }
+        None => {
+            eprintln!("usage: cargo run --release -p dudl -- <benchmark>; available: conv");
             ExitCode::from(2)
         }
     }

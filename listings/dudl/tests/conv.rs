@@ -329,3 +329,79 @@ fn parameters_round_trip_through_safetensors() {
     assert_eq!(loaded.weight.as_vec(), conv.weight.as_vec());
     assert_eq!(loaded.bias.as_vec(), conv.bias.as_vec());
 }
+
+/// Runs an `f32` layer and the same layer in `f64` on the same input; returns the largest
+/// differences in `y`, `dL/dx`, `dL/dW` and `dL/db` for `L = Σ y ⊙ r`, each relative to the
+/// largest `f64` magnitude.
+fn f32_vs_f64<
+    const B: usize,
+    const I: usize,
+    const O: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+>(
+    h: usize,
+    w: usize,
+) -> [f64; 4] {
+    let dev = Cpu::seed_from_u64(21);
+    let narrow: Conv2D<I, O, K, S, P, f32, Cpu> =
+        dev.build_module::<builder::Conv2D<I, O, K, S, P>, f32>();
+    let wide: Layer<I, O, K, S, P> = narrow.clone().to_dtype::<f64>();
+    let x: Images<B, I> = dev.sample_normal_like(&(Const, Const, h, w));
+    let (oh, ow) = Layer::<I, O, K, S, P>::output_hw(h, w).unwrap();
+    let r: Images<B, O> = dev.sample_normal_like(&(Const, Const, oh, ow));
+    let x32 = x.clone().to_dtype::<f32>();
+    let y32 = narrow.forward(x32.trace(Gradients::leaky()));
+    let y64 = wide.forward(x.trace(Gradients::leaky()));
+    let (v32, v64) = (y32.as_vec(), y64.as_vec());
+    let g32 = (y32 * r.clone().to_dtype::<f32>()).sum().backward();
+    let g64 = weighted_sum(y64, &r).backward();
+    let rel = |a: Vec<f32>, b: Vec<f64>| {
+        let scale = b.iter().fold(1e-3, |m, v| v.abs().max(m));
+        let a: Vec<f64> = a.into_iter().map(f64::from).collect();
+        max_abs_diff(&a, &b) / scale
+    };
+    [
+        rel(v32, v64),
+        rel(g32.get(&x32).as_vec(), g64.get(&x).as_vec()),
+        rel(
+            g32.get(&narrow.weight).as_vec(),
+            g64.get(&wide.weight).as_vec(),
+        ),
+        rel(g32.get(&narrow.bias).as_vec(), g64.get(&wide.bias).as_vec()),
+    ]
+}
+
+#[test]
+fn f32_kernels_agree_with_f64_on_values_and_gradients_including_ragged_tiles() {
+    // 13 output channels, 27 patch rows and 5×7 or 9×11 outputs leave partial 8-row,
+    // 4-row, 32-column and 16-lane tiles; batch 1 takes the multi-threaded gemm path.
+    let cases = [
+        f32_vs_f64::<8, 3, 13, 3, 1, 1>(5, 7),
+        f32_vs_f64::<4, 3, 13, 3, 2, 0>(19, 23),
+        f32_vs_f64::<8, 16, 32, 3, 1, 1>(28, 28),
+        f32_vs_f64::<1, 2, 5, 5, 1, 2>(9, 6),
+    ];
+    for (i, errors) in cases.iter().enumerate() {
+        assert!(
+            errors.iter().all(|&e| e < 1e-4),
+            "case {i}: relative errors {errors:?}"
+        );
+    }
+}
+
+#[test]
+fn benchmark_binary_rejects_an_unknown_benchmark_in_one_line_with_nonzero_exit() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dudl"))
+        .arg("no-such-benchmark")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("unknown benchmark `no-such-benchmark`"),
+        "{stderr}"
+    );
+}

@@ -1,9 +1,10 @@
-//! The CPU convolution: im2col + one GEMM per image forward, GEMMs + col2im backward, images
-//! spread over the cores with rayon.
+//! The CPU convolution: im2col + one matrix product per image forward, products + col2im
+//! backward, images spread over the cores with rayon. The products run on AVX-512 kernels
+//! for `f32` where the CPU has them, on the `gemm` crate otherwise (see `matmul.rs`).
 //!
 //! Shapes, for one image of the batch (`L = OH·OW`, `CKK = C·K·K`):
 //! - forward:  `Y (O×L) = W (O×CKK) · col(X) (CKK×L) + b`
-//! - backward: `dW += dY · col(X)ᵀ`, `db += Σ_L dY`, `dX += col2im(Wᵀ · dY)`
+//! - backward: `dWᵀ += col(X) · dYᵀ`, `db += Σ_L dY`, `dX += col2im(Wᵀ · dY)`
 
 use dfdx::shapes::{Const, Dtype, HasShape, Rank1, Rank4};
 use dfdx::tensor::{Cpu, CpuError, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
@@ -11,89 +12,11 @@ use dfdx::tensor_ops::ReshapeTo;
 use gemm::Parallelism;
 use rayon::prelude::*;
 
+use super::matmul::{matmul_into, MatRef};
 use super::window::Window2D;
 use super::Images;
 
-/// The element types the CPU kernel multiplies with `gemm`: `f32` and `f64`.
-pub trait GemmFloat: Dtype {}
-impl GemmFloat for f32 {}
-impl GemmFloat for f64 {}
-
-/// A read-only matrix in a slice: element `(r, c)` is `data[r·row_stride + c·col_stride]`.
-struct MatRef<'a, E> {
-    data: &'a [E],
-    rows: usize,
-    cols: usize,
-    row_stride: usize,
-    col_stride: usize,
-}
-
-impl<'a, E> MatRef<'a, E> {
-    /// A row-major `rows × cols` matrix.
-    fn row_major(data: &'a [E], rows: usize, cols: usize) -> Self {
-        Self {
-            data,
-            rows,
-            cols,
-            row_stride: cols,
-            col_stride: 1,
-        }
-    }
-
-    /// The transpose of a row-major `cols × rows` matrix, read in place.
-    fn transposed(data: &'a [E], rows: usize, cols: usize) -> Self {
-        Self {
-            data,
-            rows,
-            cols,
-            row_stride: 1,
-            col_stride: rows,
-        }
-    }
-
-    fn fits(&self) -> bool {
-        self.rows == 0
-            || self.cols == 0
-            || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride
-                < self.data.len()
-    }
-}
-
-/// `dst (m×n, row-major) = [dst +] a (m×k) · b (k×n)`.
-fn matmul_into<E: GemmFloat>(
-    a: MatRef<E>,
-    b: MatRef<E>,
-    dst: &mut [E],
-    accumulate: bool,
-    parallelism: Parallelism,
-) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert!(b.rows == k && dst.len() >= m * n && a.fits() && b.fits());
-    // SAFETY: the assert above keeps every index gemm reads or writes inside the slices.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.col_stride as isize,
-            a.row_stride as isize,
-            b.data.as_ptr(),
-            b.col_stride as isize,
-            b.row_stride as isize,
-            E::ONE,
-            E::ONE,
-            false,
-            false,
-            false,
-            parallelism,
-        );
-    }
-}
+pub use super::matmul::GemmFloat;
 
 /// `dst[n] = src[n·stride]` for every `n` of `dst`.
 fn copy_strided<E: Dtype>(src: &[E], stride: usize, dst: &mut [E]) {
@@ -222,7 +145,7 @@ fn forward<E: GemmFloat>(dims: ConvDims, x: &[E], w: &[E], b: &[E]) -> Vec<E> {
 
 /// Per-thread sums of the parameter gradients, with the thread's scratch columns.
 struct ParamGrads<E> {
-    /// `dWᵀ (C·K·K, O)`: gemm runs faster producing the transpose.
+    /// `dWᵀ (C·K·K, O)`: both kernels run faster producing the transpose.
     weight_t: Vec<E>,
     bias: Vec<E>,
     col: Vec<E>,

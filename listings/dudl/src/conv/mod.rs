@@ -4,8 +4,11 @@
 //! save/load work on it as on `Linear`. On the CPU it runs [`cpu::conv2d`] (im2col + GEMM,
 //! recorded on the tape as one op); on CUDA, [`composite::conv2d`] (dfdx's gather and matmul).
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 pub mod composite;
 pub mod cpu;
+mod matmul;
 mod window;
 
 pub use window::{ShapeError, Window2D};
@@ -125,8 +128,8 @@ where
         format!("Conv2D<{I} -> {O}, kernel {K}, stride {S}, padding {P}>")
     }
 
-    /// The window over an `h × w` input, or why the input does not fit.
-    pub fn window(input: &[usize]) -> Result<Window2D, ShapeError> {
+    /// The window over an input whose last two sizes are `h × w`, or why it does not fit.
+    fn window(input: &[usize]) -> Result<Window2D, ShapeError> {
         let (h, w) = (input[input.len() - 2], input[input.len() - 1]);
         Window2D::new(K, S, P, h, w).map_err(|reason| ShapeError {
             layer: Self::name(),
@@ -149,7 +152,6 @@ where
 {
     /// The forward pass, or a [`ShapeError`] if `H` or `W` is too small for the kernel.
     /// Panics only if the device fails (out of memory), like dfdx's `forward`.
-    #[allow(clippy::type_complexity)]
     pub fn checked_forward<const B: usize, T: Tape<E, D> + 'static>(
         &self,
         x: Images<B, I, E, D, T>,

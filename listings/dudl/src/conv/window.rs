@@ -63,6 +63,11 @@ impl Window2D {
         h_in: usize,
         w_in: usize,
     ) -> Result<Self, String> {
+        if kernel == 0 || stride == 0 {
+            return Err(format!(
+                "kernel {kernel} and stride {stride} must be at least 1"
+            ));
+        }
         let h_out = out_len("height", h_in, kernel, stride, padding)?;
         let w_out = out_len("width", w_in, kernel, stride, padding)?;
         Ok(Self {
