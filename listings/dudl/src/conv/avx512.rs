@@ -2,11 +2,8 @@
 //! dozen rows, a few hundred columns). The `gemm` crate uses AVX-512 only on nightly Rust;
 //! its AVX2 kernels reach about half of what this CPU can do.
 //!
-//! Two kernels, both `C (m×n, row stride ldc) [+]= A · B`:
-//! - [`rows_kernel`] when `B`'s rows are contiguous: an `8 × 32` tile of `C` lives in 16
-//!   registers while `p` runs over `k`, adding `A[i][p] · B[p][j..j+32]`.
-//! - [`dots_kernel`] when `B` is the transpose of a matrix with contiguous rows, and `A`'s rows
-//!   are contiguous: each `C[i][j]` is a dot product of two contiguous rows, 16 lanes at a time.
+//! One kernel, `C (m×n, row stride ldc) [+]= A · B` for `B` with contiguous rows: an `8 × 32`
+//! tile of `C` lives in 16 registers while `p` runs over `k`, adding `A[i][p] · B[p][j..j+32]`.
 
 use std::arch::x86_64::*;
 
@@ -18,7 +15,7 @@ pub(super) struct RawMat {
     pub cs: usize,
 }
 
-/// Whether this CPU runs the kernels.
+/// Whether this CPU runs the kernel.
 pub(super) fn available() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
 }
@@ -109,63 +106,4 @@ unsafe fn store(out: *mut f32, mask: __mmask16, v: __m512, accumulate: bool) {
         v
     };
     _mm512_mask_storeu_ps(out, mask, v);
-}
-
-/// `C [+]= A (m×k) · B (k×n)` with `A`'s rows contiguous (`a.cs == 1`) and `B`'s columns
-/// contiguous (`b.rs == 1`): `C[i][j] = Σ_p A[i][p] · B[p][j]` as dot products of rows.
-///
-/// # Safety
-/// As for [`rows_kernel`].
-#[target_feature(enable = "avx512f")]
-pub(super) unsafe fn dots_kernel(
-    (m, k, n): (usize, usize, usize),
-    a: RawMat,
-    b: RawMat,
-    c: *mut f32,
-    ldc: usize,
-    accumulate: bool,
-) {
-    for i in (0..m).step_by(4) {
-        for j in (0..n).step_by(4) {
-            let (rows, cols) = ((m - i).min(4), (n - j).min(4));
-            // A remainder tile repeats its last row or column; the copies are not stored.
-            let a_rows = [0, 1, 2, 3].map(|r| a.ptr.wrapping_add((i + r.min(rows - 1)) * a.rs));
-            let b_cols = [0, 1, 2, 3].map(|s| b.ptr.wrapping_add((j + s.min(cols - 1)) * b.cs));
-            let sums = dots_tile(k, a_rows, b_cols);
-            for (r, row) in sums.iter().enumerate().take(rows) {
-                for (s, &sum) in row.iter().enumerate().take(cols) {
-                    let out = c.add((i + r) * ldc + j + s);
-                    *out = if accumulate { *out + sum } else { sum };
-                }
-            }
-        }
-    }
-}
-
-/// The 4 × 4 dot products of rows `a[r][..k]` and `b[s][..k]`.
-#[target_feature(enable = "avx512f")]
-#[inline]
-unsafe fn dots_tile(k: usize, a: [*const f32; 4], b: [*const f32; 4]) -> [[f32; 4]; 4] {
-    let mut acc = [[_mm512_setzero_ps(); 4]; 4];
-    for p in (0..k).step_by(16) {
-        let mask = lanes(k - p);
-        let mut av = [_mm512_setzero_ps(); 4];
-        let mut bv = [_mm512_setzero_ps(); 4];
-        for t in 0..4 {
-            av[t] = _mm512_maskz_loadu_ps(mask, a[t].wrapping_add(p));
-            bv[t] = _mm512_maskz_loadu_ps(mask, b[t].wrapping_add(p));
-        }
-        for r in 0..4 {
-            for s in 0..4 {
-                acc[r][s] = _mm512_fmadd_ps(av[r], bv[s], acc[r][s]);
-            }
-        }
-    }
-    let mut sums = [[0.0; 4]; 4];
-    for r in 0..4 {
-        for s in 0..4 {
-            sums[r][s] = _mm512_reduce_add_ps(acc[r][s]);
-        }
-    }
-    sums
 }

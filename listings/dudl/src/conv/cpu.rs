@@ -1,6 +1,6 @@
 //! The CPU convolution: im2col + one matrix product per image forward, products + col2im
-//! backward, images spread over the cores with rayon. The products run on AVX-512 kernels
-//! for `f32` where the CPU has them, on the `gemm` crate otherwise (see `matmul.rs`).
+//! backward, images spread over the cores with rayon. The products run on an AVX-512 kernel
+//! for `f32` where the CPU has AVX-512F, on the `gemm` crate otherwise (see `matmul.rs`).
 //!
 //! Shapes, for one image of the batch (`L = OH·OW`, `CKK = C·K·K`):
 //! - forward:  `Y (O×L) = W (O×CKK) · col(X) (CKK×L) + b`
@@ -145,11 +145,13 @@ fn forward<E: GemmFloat>(dims: ConvDims, x: &[E], w: &[E], b: &[E]) -> Vec<E> {
 
 /// Per-thread sums of the parameter gradients, with the thread's scratch columns.
 struct ParamGrads<E> {
-    /// `dWᵀ (C·K·K, O)`: both kernels run faster producing the transpose.
+    /// `dWᵀ (C·K·K, O)`: the products run faster on contiguous rows of `dYᵀ`.
     weight_t: Vec<E>,
     bias: Vec<E>,
     col: Vec<E>,
     grad_col: Vec<E>,
+    /// `dYᵀ (OH·OW, O)` of the current image.
+    dy_t: Vec<E>,
 }
 
 impl<E: GemmFloat> ParamGrads<E> {
@@ -159,6 +161,7 @@ impl<E: GemmFloat> ParamGrads<E> {
             bias: vec![E::default(); dims.chan_out],
             col: vec![E::default(); dims.col_len()],
             grad_col: vec![E::default(); dims.col_len()],
+            dy_t: vec![E::default(); dims.out_len()],
         }
     }
 
@@ -167,8 +170,9 @@ impl<E: GemmFloat> ParamGrads<E> {
         let (l, ckk, o) = (dims.win.out_pixels(), dims.patch_len(), dims.chan_out);
         let par = dims.gemm_parallelism();
         im2col(&dims.win, x, &mut self.col);
+        transpose_into(dy, o, &mut self.dy_t);
         let col = MatRef::row_major(&self.col, ckk, l);
-        let dy_t = MatRef::transposed(dy, l, o);
+        let dy_t = MatRef::row_major(&self.dy_t, l, o);
         matmul_into(col, dy_t, &mut self.weight_t, true, par);
         for (db, row) in self.bias.iter_mut().zip(dy.chunks_exact(l)) {
             *db += row.iter().fold(E::default(), |acc, &v| acc + v);
@@ -223,10 +227,19 @@ fn backward<E: GemmFloat>(
 
 /// The transpose of a row-major matrix with `rows` rows.
 fn transpose<E: Dtype>(m: &[E], rows: usize) -> Vec<E> {
+    let mut t = vec![E::default(); m.len()];
+    transpose_into(m, rows, &mut t);
+    t
+}
+
+/// Writes the transpose of the row-major matrix `m` with `rows` rows into `t`.
+fn transpose_into<E: Dtype>(m: &[E], rows: usize, t: &mut [E]) {
     let cols = m.len() / rows.max(1);
-    (0..cols)
-        .flat_map(|c| (0..rows).map(move |r| m[r * cols + c]))
-        .collect()
+    for (r, row) in m.chunks_exact(cols.max(1)).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            t[c * rows + r] = v;
+        }
+    }
 }
 
 /// Copies a tensor's elements out in row-major order.

@@ -1,5 +1,5 @@
-//! The matrix product under the CPU convolution: AVX-512 kernels for `f32` where the CPU has
-//! them and one thread does the work, the `gemm` crate otherwise.
+//! The matrix product under the CPU convolution: an AVX-512 kernel for `f32` where the CPU
+//! has AVX-512F and one thread does the work, the `gemm` crate otherwise.
 
 use dfdx::shapes::Dtype;
 use gemm::Parallelism;
@@ -88,8 +88,8 @@ pub(super) fn matmul_into<E: GemmFloat>(
     }
 }
 
-/// Runs `dst [+]= a · b` on an AVX-512 kernel if `E` is `f32`, the CPU has AVX-512F and the
-/// strides suit a kernel; returns whether it did.
+/// Runs `dst [+]= a · b` on the AVX-512 kernel if `E` is `f32`, `b`'s rows are contiguous and
+/// the CPU has AVX-512F; returns whether it did.
 #[cfg(target_arch = "x86_64")]
 fn avx512_matmul<E: GemmFloat>(
     a: &MatRef<E>,
@@ -97,8 +97,9 @@ fn avx512_matmul<E: GemmFloat>(
     dst: &mut [E],
     accumulate: bool,
 ) -> bool {
-    use super::avx512::{available, dots_kernel, rows_kernel, RawMat};
-    if std::any::TypeId::of::<E>() != std::any::TypeId::of::<f32>() || !available() {
+    use super::avx512::{available, rows_kernel, RawMat};
+    let is_f32 = std::any::TypeId::of::<E>() == std::any::TypeId::of::<f32>();
+    if !is_f32 || b.col_stride != 1 || !available() {
         return false;
     }
     let raw = |m: &MatRef<E>| RawMat {
@@ -111,16 +112,9 @@ fn avx512_matmul<E: GemmFloat>(
     // SAFETY: E is f32 (checked above), the CPU has AVX-512F, and the caller asserted that
     // every index the shapes and strides name lies inside the slices.
     unsafe {
-        if b.col_stride == 1 {
-            rows_kernel(shape, raw(a), raw(b), c, b.cols, accumulate);
-            return true;
-        }
-        if a.col_stride == 1 && b.row_stride == 1 {
-            dots_kernel(shape, raw(a), raw(b), c, b.cols, accumulate);
-            return true;
-        }
+        rows_kernel(shape, raw(a), raw(b), c, b.cols, accumulate);
     }
-    false
+    true
 }
 
 /// No AVX-512 off x86-64: `gemm` does every product.

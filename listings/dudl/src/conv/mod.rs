@@ -3,6 +3,23 @@
 //! [`Conv2D`] is a dfdx module: `build_module`, `alloc_grads`, the optimizers and safetensors
 //! save/load work on it as on `Linear`. On the CPU it runs [`cpu::conv2d`] (im2col + GEMM,
 //! recorded on the tape as one op); on CUDA, [`composite::conv2d`] (dfdx's gather and matmul).
+//!
+//! A small CNN for 28×28 images, the shapes in its type except height and width:
+//! ```
+//! use dfdx::nn::builders::{Linear, ReLU};
+//! use dfdx::prelude::*;
+//! use dudl::conv::{builder::Conv2D, Images};
+//! use dudl::pool::{FlattenTo, MaxPool2D};
+//!
+//! type Cnn = (
+//!     (Conv2D<1, 8, 3, 1, 1>, ReLU, MaxPool2D<2>),
+//!     (FlattenTo<{ 8 * 14 * 14 }>, Linear<{ 8 * 14 * 14 }, 10>),
+//! );
+//! let dev = dudl::Dev::default();
+//! let model = dev.build_module::<Cnn, f32>();
+//! let x: Images<4, 1, f32, dudl::Dev> = dev.zeros_like(&(Const, Const, 28, 28));
+//! let logits: Tensor<Rank2<4, 10>, f32, dudl::Dev> = model.forward(x);
+//! ```
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
