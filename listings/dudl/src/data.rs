@@ -1,6 +1,9 @@
-//! Seeded 2-D datasets: two moons, spirals and Gaussian blobs.
+//! Datasets: seeded 2-D generators (two moons, spirals, Gaussian blobs) and the shipped
+//! handwritten [`digits`].
 //!
 //! Every generator takes a `seed`, so a figure drawn from it is the same on every machine.
+
+pub mod digits;
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
