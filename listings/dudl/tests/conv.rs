@@ -7,8 +7,12 @@ use dfdx::nn::builders::{Linear, ReLU};
 use dfdx::optim::{Adam, AdamConfig, Optimizer};
 use dfdx::prelude::*;
 use dudl::conv::{builder, composite, Conv2D, Window2D};
+use dudl::gradcheck::numerical_gradient;
 use dudl::pool::{FlattenTo, MaxPool2D};
 use rand::{rngs::StdRng, Rng, SeedableRng};
+
+/// Step of the central differences `(L(v + h) − L(v − h)) / 2h` the gradients are checked against.
+const FD_STEP: f64 = 1e-6;
 
 type Images<const B: usize, const C: usize, T = NoneTape> =
     Tensor<(Const<B>, Const<C>, usize, usize), f64, Cpu, T>;
@@ -137,19 +141,6 @@ fn weighted_sum<const B: usize, const O: usize, T: Tape<f64, Cpu>>(
     (y * r.clone()).sum()
 }
 
-/// Central differences `(L(v + ε) − L(v − ε)) / 2ε` for every entry of `v`.
-fn finite_differences(v: &[f64], loss: impl Fn(Vec<f64>) -> f64) -> Vec<f64> {
-    const EPS: f64 = 1e-6;
-    (0..v.len())
-        .map(|i| {
-            let (mut up, mut down) = (v.to_vec(), v.to_vec());
-            up[i] += EPS;
-            down[i] -= EPS;
-            (loss(up) - loss(down)) / (2.0 * EPS)
-        })
-        .collect()
-}
-
 fn check_gradients<
     const B: usize,
     const I: usize,
@@ -169,33 +160,34 @@ fn check_gradients<
     let grads = weighted_sum(conv.forward(x.trace(Gradients::leaky())), &r).backward();
 
     let x_shape = *x.shape();
-    let loss_at_x =
-        |v: Vec<f64>| weighted_sum(conv.forward(dev.tensor_from_vec(v, x_shape)), &r).array();
-    let loss_at_w = |v: Vec<f64>| {
+    let loss_at_x = |v: &[f64]| {
+        weighted_sum(conv.forward(dev.tensor_from_vec(v.to_vec(), x_shape)), &r).array()
+    };
+    let loss_at_w = |v: &[f64]| {
         let mut moved = conv.clone();
-        moved.weight = dev.tensor_from_vec(v, *conv.weight.shape());
+        moved.weight = dev.tensor_from_vec(v.to_vec(), *conv.weight.shape());
         weighted_sum(moved.forward(x.clone()), &r).array()
     };
-    let loss_at_b = |v: Vec<f64>| {
+    let loss_at_b = |v: &[f64]| {
         let mut moved = conv.clone();
-        moved.bias = dev.tensor_from_vec(v, *conv.bias.shape());
+        moved.bias = dev.tensor_from_vec(v.to_vec(), *conv.bias.shape());
         weighted_sum(moved.forward(x.clone()), &r).array()
     };
     let cases = [
         (
             "input",
             grads.get(&x).as_vec(),
-            finite_differences(&x.as_vec(), loss_at_x),
+            numerical_gradient(loss_at_x, &x.as_vec(), FD_STEP),
         ),
         (
             "weight",
             grads.get(&conv.weight).as_vec(),
-            finite_differences(&conv.weight.as_vec(), loss_at_w),
+            numerical_gradient(loss_at_w, &conv.weight.as_vec(), FD_STEP),
         ),
         (
             "bias",
             grads.get(&conv.bias).as_vec(),
-            finite_differences(&conv.bias.as_vec(), loss_at_b),
+            numerical_gradient(loss_at_b, &conv.bias.as_vec(), FD_STEP),
         ),
     ];
     for (name, analytic, numeric) in cases {

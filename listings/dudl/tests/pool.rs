@@ -4,7 +4,11 @@
 
 use dfdx::prelude::*;
 use dudl::conv::{builder, composite, Window2D};
+use dudl::gradcheck::numerical_gradient;
 use dudl::pool::{AvgPool2D, FlattenTo, GlobalAvgPool2D, MaxPool2D, PoolKind, Upsample2D};
+
+/// Step of the central differences `(L(v + h) − L(v − h)) / 2h` the gradients are checked against.
+const FD_STEP: f64 = 1e-6;
 
 type Images<const B: usize, const C: usize, T = NoneTape> =
     Tensor<(Const<B>, Const<C>, usize, usize), f64, Cpu, T>;
@@ -68,19 +72,6 @@ fn max_and_avg_pool_match_their_definitions_on_odd_sizes() {
     check_pool::<1, 1>(4, 3);
 }
 
-/// Central differences of `L(x) = Σ pool(x) ⊙ r` for every input entry.
-fn finite_differences(x: &[f64], loss: impl Fn(Vec<f64>) -> f64) -> Vec<f64> {
-    const EPS: f64 = 1e-6;
-    (0..x.len())
-        .map(|i| {
-            let (mut up, mut down) = (x.to_vec(), x.to_vec());
-            up[i] += EPS;
-            down[i] -= EPS;
-            (loss(up) - loss(down)) / (2.0 * EPS)
-        })
-        .collect()
-}
-
 fn check_gradient<M>(pool: M, h: usize, w: usize)
 where
     M: Module<Images<2, 2, OwnedTape<f64, Cpu>>, Output = Images<2, 2, OwnedTape<f64, Cpu>>>
@@ -92,13 +83,13 @@ where
     let r: Images<2, 2> = dev.sample_normal_like(y.shape());
     let grads = (y * r.clone()).sum().backward();
     let shape = *x.shape();
-    let loss = |v: Vec<f64>| {
-        let y: Images<2, 2> = pool.forward(dev.tensor_from_vec(v, shape));
+    let loss = |v: &[f64]| {
+        let y: Images<2, 2> = pool.forward(dev.tensor_from_vec(v.to_vec(), shape));
         (y * r.clone()).sum::<Rank0, _>().array()
     };
     let err = max_abs_diff(
         &grads.get(&x).as_vec(),
-        &finite_differences(&x.as_vec(), loss),
+        &numerical_gradient(loss, &x.as_vec(), FD_STEP),
     );
     assert!(err < 1e-6, "{h}x{w}: max error {err}");
 }
