@@ -1,12 +1,10 @@
 //! The chapter's figures, drawn from a trained model and from the from-scratch pieces.
 
-use crate::attention::{causal_mask, scaled_dot_product_attention};
 use crate::positional::sinusoidal_encoding;
 use crate::reversal::{Sequence, SEQ_LEN};
-use crate::train::{argmax, tokens, CurvePoint, Evaluation};
+use crate::train::{greedy_decode, CurvePoint, Evaluation};
 use crate::transformer::{Reverser, D_MODEL, HEADS};
 use anyhow::Result;
-use dfdx::prelude::*;
 use dudl::figure::{save_svg, Colormap, Heatmap, Legend, LineChart, Panel};
 use dudl::Dev;
 use std::path::Path;
@@ -18,26 +16,21 @@ fn labels(tokens: &[usize]) -> Vec<String> {
     tokens.iter().map(|t| t.to_string()).collect()
 }
 
-/// One heatmap per head of the model's attention on `sequence`: rows are output positions
-/// (labelled with the predicted digit), columns are input positions (labelled with the input digit).
+/// One heatmap per head of the decoder's cross-attention while it greedily decodes `sequence`:
+/// rows are output positions (labelled with the decoded digit), columns are input positions
+/// (labelled with the input digit).
 pub fn attention_heads(
     path: &Path,
     model: &Reverser,
     sequence: &Sequence,
     evaluation: &Evaluation,
 ) -> Result<()> {
-    let dev = model.readout.weight.device().clone();
-    let (logits, weights) = model.forward(tokens::<1>(&dev, &[*sequence]));
-    let predicted: Vec<usize> = logits
-        .as_vec()
-        .chunks(crate::reversal::VOCAB)
-        .map(argmax)
-        .collect();
-    let weights = weights.as_vec();
+    let decoded = greedy_decode::<1>(model, &[*sequence]);
+    let weights = decoded.cross_attention.as_vec();
     let heatmaps: Vec<Heatmap> = (0..HEADS)
         .map(|h| Heatmap {
             title: format!(
-                "head {}: {:.0}% of rows peak on the mirror position",
+                "cross-attention head {}: {:.0}% of rows peak on the mirror",
                 h + 1,
                 100.0 * evaluation.alignment[h]
             ),
@@ -47,7 +40,7 @@ pub fn attention_heads(
             rows: SEQ_LEN,
             cols: SEQ_LEN,
             x_ticks: labels(sequence),
-            y_ticks: labels(&predicted),
+            y_ticks: labels(&decoded.outputs[0]),
             colormap: Colormap::Viridis,
             range: (0.0, 1.0),
         })
@@ -96,21 +89,21 @@ pub fn training_curves(path: &Path, curve: &[CurvePoint]) -> Result<()> {
     save_svg(path, &[&loss, &accuracy], 2)
 }
 
-/// Causal attention weights of random queries and keys, `(1, 1, T, T)`, seeded.
-pub fn causal_example(seed: u64) -> Tensor<Rank4<1, 1, SEQ_LEN, SEQ_LEN>, f32, Dev> {
-    let dev = Dev::seed_from_u64(seed);
-    let (q, k, v) = (
-        dev.sample_normal(),
-        dev.sample_normal(),
-        dev.sample_normal::<Rank4<1, 1, SEQ_LEN, 8>>(),
-    );
-    let mask = causal_mask::<1, 1, SEQ_LEN>(&dev);
-    let (_, weights) = scaled_dot_product_attention(q, k, v, Some(&mask));
-    weights
+/// The decoder's causal self-attention while it greedily decodes `sequence`, averaged over
+/// the heads: `(T, T)` row by row, query position × key position.
+pub fn decoder_self_attention(model: &Reverser, sequence: &Sequence) -> Vec<f32> {
+    let weights = greedy_decode::<1>(model, &[*sequence])
+        .self_attention
+        .as_vec();
+    let per_head = SEQ_LEN * SEQ_LEN;
+    (0..per_head)
+        .map(|n| (0..HEADS).map(|h| weights[h * per_head + n]).sum::<f32>() / HEADS as f32)
+        .collect()
 }
 
-/// The causal mask (which keys each query may see) next to the weights it produces.
-pub fn causal(path: &Path, seed: u64) -> Result<()> {
+/// The causal mask (which keys each query may see) next to the weights the trained decoder
+/// puts on its own inputs under it.
+pub fn causal(path: &Path, model: &Reverser, sequence: &Sequence) -> Result<()> {
     let allowed = (0..SEQ_LEN * SEQ_LEN)
         .map(|n| if n % SEQ_LEN > n / SEQ_LEN { 0.0 } else { 1.0 })
         .collect();
@@ -132,8 +125,8 @@ pub fn causal(path: &Path, seed: u64) -> Result<()> {
         Colormap::Gray,
     );
     let weights = heatmap(
-        "causal attention weights, random Q and K",
-        causal_example(seed).as_vec(),
+        "trained decoder self-attention, mean of 4 heads",
+        decoder_self_attention(model, sequence),
         Colormap::Viridis,
     );
     save_svg(path, &[&mask, &weights], 2)

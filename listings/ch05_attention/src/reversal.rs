@@ -8,6 +8,10 @@ use std::collections::HashSet;
 pub const VOCAB: usize = 10;
 /// Sequence length `T`.
 pub const SEQ_LEN: usize = 10;
+/// The decoder's start token, "begin of sequence": one more than the largest digit.
+pub const BOS: usize = VOCAB;
+/// Tokens the decoder reads: the digits and [`BOS`].
+pub const DECODER_VOCAB: usize = VOCAB + 1;
 
 /// One input sequence.
 pub type Sequence = [usize; SEQ_LEN];
@@ -23,6 +27,14 @@ pub fn source_position(query: usize) -> usize {
     SEQ_LEN - 1 - query
 }
 // ANCHOR_END: task
+
+// ANCHOR: shift
+/// The decoder's input for `target` under teacher forcing: [`BOS`], then the target shifted
+/// one place right, so that position `i` reads the right answers `0..i` and must say answer `i`.
+pub fn shifted_right(target: &Sequence) -> Sequence {
+    std::array::from_fn(|i| if i == 0 { BOS } else { target[i - 1] })
+}
+// ANCHOR_END: shift
 
 /// A uniformly random sequence of digits.
 pub fn random_sequence(rng: &mut impl Rng) -> Sequence {

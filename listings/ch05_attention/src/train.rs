@@ -1,6 +1,10 @@
-//! Training the reverser with Adam, and measuring what it learned on held-out sequences.
+//! Training the encoder–decoder with teacher forcing and Adam, decoding greedily, and
+//! measuring what it learned on held-out sequences.
 
-use crate::reversal::{held_out_set, reversed, source_position, Sampler, Sequence, SEQ_LEN, VOCAB};
+use crate::attention::Weights;
+use crate::reversal::{
+    held_out_set, reversed, shifted_right, source_position, Sampler, Sequence, SEQ_LEN, VOCAB,
+};
 use crate::transformer::{Reverser, HEADS};
 use anyhow::{ensure, Context, Result};
 use dfdx::optim::{Adam, AdamConfig};
@@ -31,7 +35,7 @@ impl Budget {
     pub fn full() -> Self {
         Budget {
             steps: 1000,
-            evaluations: 100,
+            evaluations: 50,
             held_out: 1024,
             learning_rate: 1e-3,
             seed: 5,
@@ -57,7 +61,8 @@ pub struct Evaluation {
     pub token_accuracy: f64,
     /// Share of sequences reversed without a single mistake.
     pub sequence_accuracy: f64,
-    /// Per head: share of query positions `i` whose largest weight is on key `T − 1 − i`.
+    /// Per cross-attention head: share of output positions `i` whose largest weight is on
+    /// input position `T − 1 − i`.
     pub alignment: [f64; HEADS],
 }
 
@@ -96,14 +101,14 @@ pub fn tokens<const B: usize>(
     dev.tensor_from_vec(flat, (Const::<B>, Const::<SEQ_LEN>))
 }
 
-/// The reversed sequences as one-hot targets, `(B, T, VOCAB)`.
-fn one_hot_targets<const B: usize>(
+/// The targets as one-hot rows, `(B, T, VOCAB)`.
+fn one_hot<const B: usize>(
     dev: &Dev,
-    sequences: &[Sequence; B],
+    targets: &[Sequence],
 ) -> Tensor<Rank3<B, SEQ_LEN, VOCAB>, f32, Dev> {
     let mut probs = vec![0.0; B * SEQ_LEN * VOCAB];
-    for (n, sequence) in sequences.iter().enumerate() {
-        for (i, token) in reversed(sequence).into_iter().enumerate() {
+    for (n, target) in targets.iter().enumerate() {
+        for (i, &token) in target.iter().enumerate() {
             probs[(n * SEQ_LEN + i) * VOCAB + token] = 1.0;
         }
     }
@@ -111,8 +116,9 @@ fn one_hot_targets<const B: usize>(
 }
 
 // ANCHOR: train_step
-/// One Adam step on one batch. Takes the (zeroed) gradient buffers and hands them back
-/// with the batch's mean cross-entropy.
+/// One Adam step on one batch, teacher-forced: the decoder reads the right answers shifted
+/// one place right. Takes the (zeroed) gradient buffers and hands them back with the batch's
+/// mean cross-entropy.
 fn train_step(
     model: &mut Reverser,
     adam: &mut Adam<Reverser, f32, Dev>,
@@ -120,8 +126,11 @@ fn train_step(
     batch: &[Sequence; BATCH],
 ) -> Result<(f64, Gradients<f32, Dev>)> {
     let dev = model.readout.weight.device().clone();
-    let (logits, _) = model.forward(tokens::<BATCH>(&dev, batch).traced(grads));
-    let loss = cross_entropy_with_logits_loss(logits, one_hot_targets(&dev, batch));
+    let targets: Vec<Sequence> = batch.iter().map(reversed).collect();
+    let inputs: Vec<Sequence> = targets.iter().map(shifted_right).collect();
+    let memory = model.encode(tokens::<BATCH>(&dev, batch).traced(grads));
+    let (logits, _, _) = model.decode(tokens::<BATCH>(&dev, &inputs), memory);
+    let loss = cross_entropy_with_logits_loss(logits, one_hot::<BATCH>(&dev, &targets));
     let value = loss.array() as f64;
     let mut grads = loss.backward();
     adam.update(model, &grads)
@@ -136,9 +145,49 @@ pub fn argmax(values: &[f32]) -> usize {
     (0..values.len()).fold(0, |best, i| if values[i] > values[best] { i } else { best })
 }
 
+/// What greedy decoding wrote, and the attention of its last pass.
+pub struct Greedy<const B: usize> {
+    /// The `B` decoded sequences.
+    pub outputs: Vec<Sequence>,
+    /// The decoder's causal self-attention, `(B, H, T, T)`.
+    pub self_attention: Weights<B, HEADS, SEQ_LEN, SEQ_LEN>,
+    /// The decoder's attention to the encoder, `(B, H, T, T)`: output position × input position.
+    pub cross_attention: Weights<B, HEADS, SEQ_LEN, SEQ_LEN>,
+}
+
+// ANCHOR: greedy
+/// Greedy decoding of `sources` (`B` of them): encode once, then run the decoder `T` times;
+/// pass `i` reads BOS and the digits written so far and writes its most likely digit at `i`.
+/// Later positions hold placeholders, which the causal mask hides.
+pub fn greedy_decode<const B: usize>(model: &Reverser, sources: &[Sequence; B]) -> Greedy<B> {
+    let dev = model.readout.weight.device().clone();
+    let memory = model.encode(tokens::<B>(&dev, sources));
+    let mut outputs = vec![[0; SEQ_LEN]; B];
+    let pass = |outputs: &[Sequence]| {
+        let inputs: Vec<Sequence> = outputs.iter().map(shifted_right).collect();
+        model.decode(tokens::<B>(&dev, &inputs), memory.clone())
+    };
+    let (mut logits, mut self_attention, mut cross_attention) = pass(&outputs);
+    for i in 0..SEQ_LEN {
+        let next = logits.as_vec();
+        for (n, output) in outputs.iter_mut().enumerate() {
+            output[i] = argmax(&next[(n * SEQ_LEN + i) * VOCAB..][..VOCAB]);
+        }
+        if i + 1 < SEQ_LEN {
+            (logits, self_attention, cross_attention) = pass(&outputs);
+        }
+    }
+    Greedy {
+        outputs,
+        self_attention,
+        cross_attention,
+    }
+}
+// ANCHOR_END: greedy
+
 // ANCHOR: alignment
-/// Counts, per head, the query positions whose strongest weight lands on `T − 1 − i`.
-/// `weights` is one batch's `(B, H, T, T)` attention, flattened.
+/// Counts, per head, the output positions `i` whose strongest cross-attention weight lands on
+/// input position `T − 1 − i`. `weights` is one batch's `(B, H, T, T)` cross-attention, flattened.
 fn count_aligned(weights: &[f32], counts: &mut [usize; HEADS]) {
     for (row_index, row) in weights.chunks(SEQ_LEN).enumerate() {
         let (head, query) = ((row_index / SEQ_LEN) % HEADS, row_index % SEQ_LEN);
@@ -149,27 +198,24 @@ fn count_aligned(weights: &[f32], counts: &mut [usize; HEADS]) {
 }
 // ANCHOR_END: alignment
 
-/// Accuracy and alignment on `sequences` (a multiple of [`BATCH`] of them).
+/// Greedy-decoded accuracy and cross-attention alignment on `sequences` (a multiple of
+/// [`BATCH`] of them).
 pub fn evaluate(model: &Reverser, sequences: &[Sequence]) -> Result<Evaluation> {
     ensure!(
         !sequences.is_empty() && sequences.len().is_multiple_of(BATCH),
         "held-out set of {} is not a multiple of {BATCH}",
         sequences.len()
     );
-    let dev = model.readout.weight.device().clone();
     let (mut right_tokens, mut right_sequences, mut aligned) = (0, 0, [0; HEADS]);
     for chunk in sequences.chunks(BATCH) {
-        let (logits, weights) = model.forward(tokens::<BATCH>(&dev, chunk));
-        let logits = logits.as_vec();
-        for (n, sequence) in chunk.iter().enumerate() {
+        let decoded = greedy_decode::<BATCH>(model, chunk.try_into()?);
+        for (sequence, output) in chunk.iter().zip(&decoded.outputs) {
             let target = reversed(sequence);
-            let right = (0..SEQ_LEN)
-                .filter(|&i| argmax(&logits[(n * SEQ_LEN + i) * VOCAB..][..VOCAB]) == target[i])
-                .count();
+            let right = (0..SEQ_LEN).filter(|&i| output[i] == target[i]).count();
             right_tokens += right;
             right_sequences += usize::from(right == SEQ_LEN);
         }
-        count_aligned(&weights.as_vec(), &mut aligned);
+        count_aligned(&decoded.cross_attention.as_vec(), &mut aligned);
     }
     let n = sequences.len() as f64;
     Ok(Evaluation {
@@ -199,7 +245,7 @@ pub fn train(budget: Budget) -> Result<Trained> {
     let mut sampler = Sampler::new(budget.seed.wrapping_add(2), &held_out);
     let every = budget.steps.div_ceil(budget.evaluations);
     let (mut curve, mut recent) = (Vec::new(), Vec::new());
-    let mut progress = Progress::new("training the reverser", budget.steps);
+    let mut progress = Progress::new("training the encoder-decoder", budget.steps);
     for step in 1..=budget.steps {
         let (loss, used) = train_step(&mut model, &mut adam, grads, &sampler.batch::<BATCH>())
             .with_context(|| format!("training step {step}"))?;
