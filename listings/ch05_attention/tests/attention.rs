@@ -26,6 +26,12 @@ fn random_qkv(seed: u64) -> (Random, Random, Random) {
     )
 }
 
+/// Two source sequences for the untrained encoder–decoder's wiring tests.
+const SOURCES: [Sequence; 2] = [
+    [3, 1, 4, 1, 5, 9, 2, 6, 5, 3],
+    [2, 7, 1, 8, 2, 8, 1, 8, 2, 8],
+];
+
 fn rows(weights: &[f32]) -> impl Iterator<Item = &[f32]> {
     weights.chunks(T)
 }
@@ -105,11 +111,7 @@ fn decoder_output_at_position_i_ignores_later_decoder_inputs() {
     const B: usize = 2;
     let dev = Dev::seed_from_u64(12);
     let model = Reverser::build(&dev);
-    let sources: [Sequence; B] = [
-        [3, 1, 4, 1, 5, 9, 2, 6, 5, 3],
-        [2, 7, 1, 8, 2, 8, 1, 8, 2, 8],
-    ];
-    let memory = model.encode(tokens::<B>(&dev, &sources));
+    let memory = model.encode(tokens::<B>(&dev, &SOURCES));
     let known = 4; // decoder inputs 0..=4 stay, later ones change
     let inputs = |later: usize| -> Vec<Sequence> {
         (0..B)
@@ -147,12 +149,8 @@ fn decoder_loss_sends_gradients_back_into_the_encoder() {
     const B: usize = 2;
     let dev = Dev::seed_from_u64(13);
     let model = Reverser::build(&dev);
-    let sources: [Sequence; B] = [
-        [3, 1, 4, 1, 5, 9, 2, 6, 5, 3],
-        [2, 7, 1, 8, 2, 8, 1, 8, 2, 8],
-    ];
     let inputs: [Sequence; B] = [[BOS; SEQ_LEN]; B];
-    let memory = model.encode(tokens::<B>(&dev, &sources).traced(model.alloc_grads()));
+    let memory = model.encode(tokens::<B>(&dev, &SOURCES).traced(model.alloc_grads()));
     let (logits, _, _) = model.decode(tokens::<B>(&dev, &inputs), memory);
     let grads = logits.square().mean().backward();
     for (name, grad) in [

@@ -20,6 +20,18 @@ pub fn numerical_gradient(mut f: impl FnMut(&[f64]) -> f64, x: &[f64], h: f64) -
         .collect()
 }
 
+/// The largest absolute difference `max_i |a_i - b_i|`: for comparing two computations of the
+/// same values (a kernel and its reference) where an absolute tolerance is meant.
+///
+/// Panics when the lengths differ: comparing tensors of different shapes is a bug.
+pub fn max_abs_difference(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "values of different lengths");
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
+}
+
 /// The largest error between two gradients, `|a_i - b_i| / max(1, |a_i|, |b_i|)`: absolute
 /// for small entries, relative for large ones.
 ///
@@ -44,6 +56,15 @@ mod tests {
         let exact = [2.0 * x * y, x * x + f64::cos(y)];
         let numeric = numerical_gradient(f, &[x, y], 1e-5);
         assert!(max_error(&exact, &numeric) < 1e-8);
+    }
+
+    #[test]
+    fn absolute_difference_is_the_largest_gap() {
+        assert_eq!(
+            max_abs_difference(&[1.0, -2.0, 3.0], &[1.5, -2.0, 1.0]),
+            2.0
+        );
+        assert_eq!(max_abs_difference(&[], &[]), 0.0);
     }
 
     #[test]

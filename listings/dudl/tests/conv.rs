@@ -7,7 +7,7 @@ use dfdx::nn::builders::{Linear, ReLU};
 use dfdx::optim::{Adam, AdamConfig, Optimizer};
 use dfdx::prelude::*;
 use dudl::conv::{builder, composite, Conv2D, Window2D};
-use dudl::gradcheck::numerical_gradient;
+use dudl::gradcheck::{max_abs_difference, numerical_gradient};
 use dudl::pool::{FlattenTo, MaxPool2D};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -65,14 +65,6 @@ fn random_size(rng: &mut StdRng, k: usize, p: usize) -> (usize, usize) {
     (rng.gen_range(min..min + 9), rng.gen_range(min..min + 9))
 }
 
-fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-}
-
 fn check_forward<
     const B: usize,
     const I: usize,
@@ -103,7 +95,7 @@ fn check_forward<
             &conv.bias.as_vec(),
             [K, S, P],
         );
-        let err = max_abs_diff(&y.as_vec(), &expected);
+        let err = max_abs_difference(&y.as_vec(), &expected);
         assert!(
             err < 1e-10,
             "B{B} I{I} O{O} K{K} S{S} P{P} on {h}x{w}: max error {err}"
@@ -191,7 +183,7 @@ fn check_gradients<
         ),
     ];
     for (name, analytic, numeric) in cases {
-        let err = max_abs_diff(&analytic, &numeric);
+        let err = max_abs_difference(&analytic, &numeric);
         assert!(
             err < 1e-6,
             "{name} gradient, K{K} S{S} P{P} on {h}x{w}: max error {err}"
@@ -218,20 +210,20 @@ fn composite_cuda_path_agrees_with_cpu_kernel_values_and_gradients() {
     let fast = conv.forward(x.trace(Gradients::leaky()));
     let slow =
         composite::conv2d(x.trace(Gradients::leaky()), &conv.weight, &conv.bias, win).unwrap();
-    assert!(max_abs_diff(&fast.as_vec(), &slow.as_vec()) < 1e-10);
+    assert!(max_abs_difference(&fast.as_vec(), &slow.as_vec()) < 1e-10);
     let (fast, slow) = (
         weighted_sum(fast, &r).backward(),
         weighted_sum(slow, &r).backward(),
     );
-    assert!(max_abs_diff(&fast.get(&x).as_vec(), &slow.get(&x).as_vec()) < 1e-10);
+    assert!(max_abs_difference(&fast.get(&x).as_vec(), &slow.get(&x).as_vec()) < 1e-10);
     assert!(
-        max_abs_diff(
+        max_abs_difference(
             &fast.get(&conv.weight).as_vec(),
             &slow.get(&conv.weight).as_vec()
         ) < 1e-10
     );
     assert!(
-        max_abs_diff(
+        max_abs_difference(
             &fast.get(&conv.bias).as_vec(),
             &slow.get(&conv.bias).as_vec()
         ) < 1e-10
@@ -352,7 +344,7 @@ fn f32_vs_f64<
     let rel = |a: Vec<f32>, b: Vec<f64>| {
         let scale = b.iter().fold(1e-3, |m, v| v.abs().max(m));
         let a: Vec<f64> = a.into_iter().map(f64::from).collect();
-        max_abs_diff(&a, &b) / scale
+        max_abs_difference(&a, &b) / scale
     };
     [
         rel(v32, v64),

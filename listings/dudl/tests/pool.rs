@@ -4,7 +4,7 @@
 
 use dfdx::prelude::*;
 use dudl::conv::{builder, composite, Window2D};
-use dudl::gradcheck::numerical_gradient;
+use dudl::gradcheck::{max_abs_difference, numerical_gradient};
 use dudl::pool::{AvgPool2D, FlattenTo, GlobalAvgPool2D, MaxPool2D, PoolKind, Upsample2D};
 
 /// Step of the central differences `(L(v + h) − L(v − h)) / 2h` the gradients are checked against.
@@ -33,14 +33,6 @@ fn naive_pool(x: &[f64], [planes, h, w]: [usize; 3], k: usize, s: usize, max: bo
     y
 }
 
-fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-}
-
 fn check_pool<const K: usize, const S: usize>(h: usize, w: usize) {
     let dev = Cpu::seed_from_u64((h * 100 + w) as u64);
     let x: Images<3, 2> = dev.sample_normal_like(&(Const, Const, h, w));
@@ -55,7 +47,7 @@ fn check_pool<const K: usize, const S: usize>(h: usize, w: usize) {
         naive_pool(&x.as_vec(), [6, h, w], K, S, true),
         "max K{K} S{S} {h}x{w}"
     );
-    let err = max_abs_diff(
+    let err = max_abs_difference(
         &avg.as_vec(),
         &naive_pool(&x.as_vec(), [6, h, w], K, S, false),
     );
@@ -87,7 +79,7 @@ where
         let y: Images<2, 2> = pool.forward(dev.tensor_from_vec(v.to_vec(), shape));
         (y * r.clone()).sum::<Rank0, _>().array()
     };
-    let err = max_abs_diff(
+    let err = max_abs_difference(
         &grads.get(&x).as_vec(),
         &numerical_gradient(loss, &x.as_vec(), FD_STEP),
     );
@@ -140,7 +132,7 @@ fn composite_cuda_path_pools_like_the_cpu_kernel() {
     ] {
         let composite = composite::pool2d(x.clone(), kind, win).unwrap();
         assert!(
-            max_abs_diff(&cpu.as_vec(), &composite.as_vec()) < 1e-12,
+            max_abs_difference(&cpu.as_vec(), &composite.as_vec()) < 1e-12,
             "{kind:?}"
         );
     }
@@ -156,7 +148,7 @@ fn global_avg_pool_is_the_plane_mean_with_gradient_one_over_hw() {
         .chunks(15)
         .map(|p| p.iter().sum::<f64>() / 15.0)
         .collect();
-    assert!(max_abs_diff(&y.as_vec(), &expected) < 1e-12);
+    assert!(max_abs_difference(&y.as_vec(), &expected) < 1e-12);
     let grads = y.sum().backward();
     assert!(grads
         .get(&x)
