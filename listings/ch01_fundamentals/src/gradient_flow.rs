@@ -30,7 +30,11 @@ pub fn deep_mlp(hidden: Hidden, seed: u64) -> Mlp {
 // ANCHOR: grad_norms
 /// ‖∂L/∂W^(l)‖ for every layer l = 1, …, L (input side first), on the examples `batch` of
 /// `data`.
-pub fn weight_grad_norms(mlp: &Mlp, data: &Points2d, batch: &[usize]) -> Vec<f64> {
+pub fn weight_grad_norms(
+    mlp: &Mlp,
+    data: &Points2d,
+    batch: &[usize],
+) -> Vec<f64> {
     let (_, grad) = mlp.loss_and_grad(&mut Tape::new(), data, batch);
     (0..mlp.sizes.len() - 1)
         .map(|l| {

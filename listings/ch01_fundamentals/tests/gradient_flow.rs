@@ -3,7 +3,9 @@
 //! factor of 10.
 
 use ch01_fundamentals::deep_gradient_norms;
-use ch01_fundamentals::gradient_flow::{per_layer_factors, shrink_factor, DEPTH};
+use ch01_fundamentals::gradient_flow::{
+    per_layer_factors, shrink_factor, DEPTH,
+};
 
 #[test]
 fn sigmoid_stack_shrinks_the_gradient_over_10_000x_relu_stack_less_than_10x() {

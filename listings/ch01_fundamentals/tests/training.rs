@@ -12,7 +12,8 @@ fn final_loss(losses: &[f64]) -> f64 {
 }
 
 #[test]
-fn scratch_and_dfdx_mlps_reach_96_percent_held_out_and_cut_their_loss_eightfold() {
+fn scratch_and_dfdx_mlps_reach_96_percent_held_out_and_cut_their_loss_eightfold(
+) {
     let budget = Budget::new(true);
     let scratch = train_scratch(budget);
     let dfdx = train_dfdx(budget).unwrap();
