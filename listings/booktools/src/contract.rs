@@ -394,7 +394,7 @@ impl Repo {
                 n,
                 Rule::ListingWidth,
                 format!(
-                    "`{}` shows {} line(s) wider than {LISTING_COLUMNS} columns (the widest:                      {widest}), which scroll sideways in the book: wrap them in the listing",
+                    "`{}` shows {} line(s) wider than {LISTING_COLUMNS} columns (the widest: {widest}), which scroll sideways in the book: wrap them in the listing",
                     include.directive,
                     wide.len()
                 ),
@@ -439,7 +439,7 @@ impl Repo {
             Err(why) => Err(format!("`{chapter}.{key}`: {why}")),
             Ok(texts) if texts.contains_key(key) => Ok(()),
             Ok(_) => Err(format!(
-                "`{chapter}.{key}` is not in images/{chapter}/numbers.json: record it in the                  chapter binary (dudl::numbers) and rerun it"
+                "`{chapter}.{key}` is not in images/{chapter}/numbers.json: record it in the chapter binary (dudl::numbers) and rerun it"
             )),
         }
     }
@@ -470,7 +470,7 @@ impl Repo {
                     entry.line,
                     Rule::Citation,
                     format!(
-                        "entry `{}` is cited by no page: cite it where its idea enters, or                          remove it",
+                        "entry `{}` is cited by no page: cite it where its idea enters, or remove it",
                         entry.key
                     ),
                 );
