@@ -1,6 +1,6 @@
-//! A real adaptation: an MLP pretrained on the handwritten digits 0–4, adapted to the digits
-//! 5–9 by training only a new head, a LoRA adapter of rank `r` (and the head), or every
-//! weight.
+//! A real adaptation: an MLP pretrained on the handwritten digits 0–4, adapted
+//! to the digits 5–9 by training only a new head, a LoRA adapter of rank `r`
+//! (and the head), or every weight.
 
 use crate::lora::{FrozenLinear, LoraLinear};
 use anyhow::{ensure, Context, Result};
@@ -68,8 +68,8 @@ impl Split {
     }
 }
 
-/// One task: the digits `first..first + CLASSES`, relabelled `0..CLASSES`, split into
-/// training, validation (to pick a learning rate) and test images.
+/// One task: the digits `first..first + CLASSES`, relabelled `0..CLASSES`,
+/// split into training, validation (to pick a learning rate) and test images.
 #[derive(Clone, Debug)]
 pub struct Task {
     pub train: Split,
@@ -82,8 +82,9 @@ pub const TEST_SHARE: f64 = 0.5;
 /// Share of a task's images held out for validation.
 pub const VALIDATION_SHARE: f64 = 0.1;
 
-/// The two tasks from the shipped digits: 0–4 (pretraining) and 5–9 (adaptation), each
-/// shuffled with `seed` and split by [`TEST_SHARE`] and [`VALIDATION_SHARE`].
+/// The two tasks from the shipped digits: 0–4 (pretraining) and 5–9
+/// (adaptation), each shuffled with `seed` and split by [`TEST_SHARE`] and
+/// [`VALIDATION_SHARE`].
 pub fn tasks(seed: u64) -> Result<(Task, Task)> {
     let all = digits::load(&digits::default_path())?;
     let task = |first: usize, seed: u64| {
@@ -92,7 +93,8 @@ pub fn tasks(seed: u64) -> Result<(Task, Task)> {
             .collect();
         indices.shuffle(&mut StdRng::seed_from_u64(seed));
         let share = |s: f64| (indices.len() as f64 * s).round() as usize;
-        let (n_test, n_validation) = (share(TEST_SHARE), share(VALIDATION_SHARE));
+        let (n_test, n_validation) =
+            (share(TEST_SHARE), share(VALIDATION_SHARE));
         let pick = |ids: &[usize]| Split {
             images: ids.iter().map(|&i| all.images[i]).collect(),
             labels: ids.iter().map(|&i| all.labels[i] - first).collect(),
@@ -118,7 +120,9 @@ fn batch(
     let pixels = ids.iter().flat_map(|&i| split.images[i]).collect();
     let one_hot = ids
         .iter()
-        .flat_map(|&i| (0..CLASSES).map(move |c| f32::from(split.labels[i] == c)))
+        .flat_map(|&i| {
+            (0..CLASSES).map(move |c| f32::from(split.labels[i] == c))
+        })
         .collect();
     (
         dev.tensor_from_vec(pixels, (ids.len(), Const)),
@@ -136,9 +140,15 @@ pub struct Schedule {
 type Traced = OwnedTape<f32, Dev>;
 
 // ANCHOR: train
-/// Trains whatever `model` leaves trainable with Adam and cross-entropy, on batches of
-/// [`BATCH`] images drawn in a seeded order. Returns the last step's loss.
-pub fn train<M>(model: &mut M, data: &Split, schedule: Schedule, seed: u64) -> Result<f64>
+/// Trains whatever `model` leaves trainable with Adam and cross-entropy, on
+/// batches of [`BATCH`] images drawn in a seeded order. Returns the last step's
+/// loss.
+pub fn train<M>(
+    model: &mut M,
+    data: &Split,
+    schedule: Schedule,
+    seed: u64,
+) -> Result<f64>
 where
     M: TensorCollection<f32, Dev>
         + Module<
@@ -147,7 +157,11 @@ where
             Error = <Dev as HasErr>::Err,
         >,
 {
-    ensure!(data.len() >= BATCH, "{} images, fewer than a batch", data.len());
+    ensure!(
+        data.len() >= BATCH,
+        "{} images, fewer than a batch",
+        data.len()
+    );
     let dev = Dev::seed_from_u64(seed);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut order: Vec<usize> = (0..data.len()).collect();
@@ -170,7 +184,8 @@ where
         let loss = cross_entropy_with_logits_loss(logits, y);
         loss_value = loss.array() as f64;
         grads = loss.backward();
-        opt.update(model, &grads).context("the optimizer step failed")?;
+        opt.update(model, &grads)
+            .context("the optimizer step failed")?;
         model.zero_grads(&mut grads);
     }
     Ok(loss_value)
@@ -236,7 +251,8 @@ pub struct Outcome {
     pub method: Method,
     pub seed: u64,
     pub learning_rate: f64,
-    /// Counted by dfdx from the adapted model: tensors not registered as detached.
+    /// Counted by dfdx from the adapted model: tensors not registered as
+    /// detached.
     pub trainable: usize,
     /// On the 5–9 validation images (what picks the learning rate).
     pub validation: f64,
@@ -256,8 +272,8 @@ pub fn pretrain(source: &Task, schedule: Schedule, seed: u64) -> Result<Mlp> {
 }
 
 // ANCHOR: adapt
-/// Adapts a copy of `pretrained` to `target` with `method`. The new head, the adapters'
-/// `A` and the batch order come from `seed`.
+/// Adapts a copy of `pretrained` to `target` with `method`. The new head, the
+/// adapters' `A` and the batch order come from `seed`.
 pub fn adapt(
     pretrained: &Mlp,
     target: &Task,
@@ -324,8 +340,13 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Trains `model`, then measures it; `second_layer` reads its second hidden weight.
-    fn train<M>(self, mut model: M, second_layer: impl Fn(&M) -> Vec<f64>) -> Result<Outcome>
+    /// Trains `model`, then measures it; `second_layer` reads its second hidden
+    /// weight.
+    fn train<M>(
+        self,
+        mut model: M,
+        second_layer: impl Fn(&M) -> Vec<f64>,
+    ) -> Result<Outcome>
     where
         M: TensorCollection<f32, Dev>
             + Module<
@@ -352,7 +373,8 @@ impl Run<'_> {
     }
 }
 
-/// One method over all seeds, at the learning rate with the best mean validation accuracy.
+/// One method over all seeds, at the learning rate with the best mean
+/// validation accuracy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comparison {
     pub method: Method,
@@ -404,15 +426,18 @@ impl Adaptation {
     }
 }
 
-/// Pretrains one network per seed, then adapts each with every method and learning rate,
-/// all on separate threads; keeps, per method, the learning rate validation prefers.
+/// Pretrains one network per seed, then adapts each with every method and
+/// learning rate, all on separate threads; keeps, per method, the learning rate
+/// validation prefers.
 pub fn run_experiment(budget: &Budget) -> Result<Adaptation> {
     use rayon::prelude::*;
     use std::sync::Mutex;
     let (source, target) = tasks(SPLIT_SEED)?;
     let jobs: Vec<(usize, Method, f64)> = (0..budget.seeds.len())
         .flat_map(|s| Method::all().into_iter().map(move |m| (s, m)))
-        .flat_map(|(s, m)| budget.learning_rates.iter().map(move |&lr| (s, m, lr)))
+        .flat_map(|(s, m)| {
+            budget.learning_rates.iter().map(move |&lr| (s, m, lr))
+        })
         .collect();
     let progress = Mutex::new(dudl::progress::Progress::new(
         "pretrain and adapt",
@@ -441,7 +466,13 @@ pub fn run_experiment(budget: &Budget) -> Result<Adaptation> {
                 steps: budget.steps,
                 learning_rate,
             };
-            let outcome = adapt(&pretrained[s], &target, method, schedule, budget.seeds[s]);
+            let outcome = adapt(
+                &pretrained[s],
+                &target,
+                method,
+                schedule,
+                budget.seeds[s],
+            );
             tick();
             outcome
         })
@@ -452,7 +483,9 @@ pub fn run_experiment(budget: &Budget) -> Result<Adaptation> {
         .collect::<Result<_>>()?;
     let comparisons = Method::all()
         .into_iter()
-        .map(|method| pick_learning_rate(method, &outcomes, &budget.learning_rates))
+        .map(|method| {
+            pick_learning_rate(method, &outcomes, &budget.learning_rates)
+        })
         .collect::<Result<_>>()?;
     progress
         .into_inner()
@@ -466,12 +499,17 @@ pub fn run_experiment(budget: &Budget) -> Result<Adaptation> {
     })
 }
 
-/// Seed of the split of the digits into tasks and into training, validation and test sets.
+/// Seed of the split of the digits into tasks and into training, validation and
+/// test sets.
 pub const SPLIT_SEED: u64 = 11;
 
-/// The learning rate (the smallest of ties) with the best validation accuracy averaged over
-/// the seeds, and the test accuracies it gave.
-fn pick_learning_rate(method: Method, outcomes: &[Outcome], rates: &[f64]) -> Result<Comparison> {
+/// The learning rate (the smallest of ties) with the best validation accuracy
+/// averaged over the seeds, and the test accuracies it gave.
+fn pick_learning_rate(
+    method: Method,
+    outcomes: &[Outcome],
+    rates: &[f64],
+) -> Result<Comparison> {
     let at = |lr: f64| {
         outcomes
             .iter()

@@ -6,9 +6,14 @@ use dfdx::prelude::*;
 use dudl::Dev;
 
 // ANCHOR: share
-/// The trainable parameters of a rank-`r` adapter on a `d_in → d_out` weight, the weight's
-/// own count, and the adapter's share of it: `r (d_in + d_out) / (d_in d_out)`.
-pub fn adapter_share(d_in: usize, d_out: usize, r: usize) -> (usize, usize, f64) {
+/// The trainable parameters of a rank-`r` adapter on a `d_in → d_out` weight,
+/// the weight's own count, and the adapter's share of it: `r (d_in + d_out) /
+/// (d_in d_out)`.
+pub fn adapter_share(
+    d_in: usize,
+    d_out: usize,
+    r: usize,
+) -> (usize, usize, f64) {
     let adapter = r * (d_in + d_out);
     let weight = d_in * d_out;
     (adapter, weight, adapter as f64 / weight as f64)
@@ -16,9 +21,9 @@ pub fn adapter_share(d_in: usize, d_out: usize, r: usize) -> (usize, usize, f64)
 // ANCHOR_END: share
 
 // ANCHOR: both_zero
-/// The gradients of `A` and `B` (as their largest absolute entries) after one backward pass
-/// through a rank-2 adapter on a random 8 → 8 layer, when `A` starts at zero as well as
-/// `B` (`both_zero`) or random as LoRA has it.
+/// The gradients of `A` and `B` (as their largest absolute entries) after one
+/// backward pass through a rank-2 adapter on a random 8 → 8 layer, when `A`
+/// starts at zero as well as `B` (`both_zero`) or random as LoRA has it.
 pub fn first_gradients(both_zero: bool, seed: u64) -> (f32, f32) {
     let dev = Dev::seed_from_u64(seed);
     let pretrained: Linear<8, 8, f32, Dev> = BuildModule::build(&dev);

@@ -31,7 +31,8 @@ pub fn planted_rank(path: &Path, fits: &[Fit]) -> Result<()> {
     save_svg(path, &[&chart], 1)
 }
 
-/// The normalised singular values `σᵢ / σ₁` of a row-major `HIDDEN × HIDDEN` update.
+/// The normalised singular values `σᵢ / σ₁` of a row-major `HIDDEN × HIDDEN`
+/// update.
 fn normalised_spectrum(update: &[f64]) -> Result<Vec<f64>> {
     let values = svd(update, HIDDEN, HIDDEN)?.values;
     let first = values[0].max(f64::MIN_POSITIVE);
@@ -41,9 +42,13 @@ fn normalised_spectrum(update: &[f64]) -> Result<Vec<f64>> {
 /// How many singular values the spectrum panels show.
 const SHOWN: usize = 24;
 
-/// The singular values of learned updates: on the planted problem (against the planted
-/// ones) and on the digits (full fine-tuning against LoRA).
-pub fn update_spectrum(path: &Path, fits: &[Fit], adaptation: &Adaptation) -> Result<()> {
+/// The singular values of learned updates: on the planted problem (against the
+/// planted ones) and on the digits (full fine-tuning against LoRA).
+pub fn update_spectrum(
+    path: &Path,
+    fits: &[Fit],
+    adaptation: &Adaptation,
+) -> Result<()> {
     let index = |values: &[f64]| -> Vec<(f64, f64)> {
         values
             .iter()
@@ -61,7 +66,8 @@ pub fn update_spectrum(path: &Path, fits: &[Fit], adaptation: &Adaptation) -> Re
     .legend(Legend::UpperRight)
     .line("planted ΔW", index(&PLANTED));
     for fit in fits.iter().filter(|f| [2, 4, 8].contains(&f.rank)) {
-        planted = planted.dots(&format!("learned, r = {}", fit.rank), index(&fit.learned));
+        planted = planted
+            .dots(&format!("learned, r = {}", fit.rank), index(&fit.learned));
     }
     let first = |method: Method| -> Result<Vec<f64>> {
         let update = adaptation
@@ -91,8 +97,8 @@ pub fn update_spectrum(path: &Path, fits: &[Fit], adaptation: &Adaptation) -> Re
     save_svg(path, &[&planted, &digits], 2)
 }
 
-/// Test accuracy against trainable parameters (log scale): each seed as a dot, the mean of
-/// each method as a marker, LoRA's means joined in order of rank.
+/// Test accuracy against trainable parameters (log scale): each seed as a dot,
+/// the mean of each method as a marker, LoRA's means joined in order of rank.
 struct AccuracyVsParameters<'a> {
     adaptation: &'a Adaptation,
 }
@@ -100,10 +106,11 @@ struct AccuracyVsParameters<'a> {
 impl Panel for AccuracyVsParameters<'_> {
     fn draw(&self, area: &Area) -> Result<()> {
         let comparisons = &self.adaptation.comparisons;
-        let (low, high) = comparisons.iter().fold((f64::MAX, f64::MIN), |(l, h), c| {
-            let n = c.trainable as f64;
-            (l.min(n), h.max(n))
-        });
+        let (low, high) =
+            comparisons.iter().fold((f64::MAX, f64::MIN), |(l, h), c| {
+                let n = c.trainable as f64;
+                (l.min(n), h.max(n))
+            });
         let lowest = comparisons
             .iter()
             .flat_map(|c| c.accuracies.iter().copied())
@@ -129,21 +136,27 @@ impl Panel for AccuracyVsParameters<'_> {
             .axis_desc_style((FONT, 15))
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(232, 232, 232))
-            .x_label_formatter(&|v| dudl::numbers::group_thousands(v.round() as usize))
+            .x_label_formatter(&|v| {
+                dudl::numbers::group_thousands(v.round() as usize)
+            })
             .draw()
             .map_err(plot_error)?;
         let groups: [(&str, Box<dyn Fn(&Method) -> bool>); 3] = [
             ("head only", Box::new(|m| *m == Method::HeadOnly)),
-            ("LoRA, r = 1, 2, 4, 8, 16", Box::new(|m| matches!(m, Method::Lora(_)))),
+            (
+                "LoRA, r = 1, 2, 4, 8, 16",
+                Box::new(|m| matches!(m, Method::Lora(_))),
+            ),
             ("full fine-tuning", Box::new(|m| *m == Method::Full)),
         ];
         for (i, (label, member)) in groups.iter().enumerate() {
             let colour = color(i);
-            let chosen: Vec<_> = comparisons.iter().filter(|c| member(&c.method)).collect();
+            let chosen: Vec<_> =
+                comparisons.iter().filter(|c| member(&c.method)).collect();
             let seeds = chosen.iter().flat_map(|c| {
-                c.accuracies
-                    .iter()
-                    .map(move |&a| Circle::new((c.trainable as f64, a), 3, colour.mix(0.45)))
+                c.accuracies.iter().map(move |&a| {
+                    Circle::new((c.trainable as f64, a), 3, colour.mix(0.45))
+                })
             });
             chart.draw_series(seeds).map_err(plot_error)?;
             let means: Vec<(f64, f64)> = chosen
@@ -151,17 +164,20 @@ impl Panel for AccuracyVsParameters<'_> {
                 .map(|c| (c.trainable as f64, c.mean()))
                 .collect();
             chart
-                .draw_series(LineSeries::new(means.clone(), colour.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    means.clone(),
+                    colour.stroke_width(2),
+                ))
                 .map_err(plot_error)?;
             chart
                 .draw_series(
-                    means
-                        .iter()
-                        .map(|&p| Circle::new(p, 6, colour.filled())),
+                    means.iter().map(|&p| Circle::new(p, 6, colour.filled())),
                 )
                 .map_err(plot_error)?
                 .label(format!("{label} (mean of seeds)"))
-                .legend(move |(x, y)| Circle::new((x + 8, y), 6, colour.filled()));
+                .legend(move |(x, y)| {
+                    Circle::new((x + 8, y), 6, colour.filled())
+                });
         }
         chart
             .configure_series_labels()
@@ -175,6 +191,9 @@ impl Panel for AccuracyVsParameters<'_> {
 }
 
 /// Accuracy against trainable parameters on a log axis.
-pub fn accuracy_vs_parameters(path: &Path, adaptation: &Adaptation) -> Result<()> {
+pub fn accuracy_vs_parameters(
+    path: &Path,
+    adaptation: &Adaptation,
+) -> Result<()> {
     save_svg(path, &[&AccuracyVsParameters { adaptation }], 1)
 }

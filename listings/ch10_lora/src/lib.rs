@@ -1,9 +1,10 @@
-//! Chapter 10 of *Deep Understanding of Deep Learning*: LoRA, parameter-efficient fine-tuning.
+//! Chapter 10 of *Deep Understanding of Deep Learning*: LoRA,
+//! parameter-efficient fine-tuning.
 //!
-//! A frozen linear layer and the LoRA layer on top of it ([`lora`]); a planted low-rank
-//! problem that measures LoRA against the Eckart–Young bound ([`planted`]); and a real
-//! adaptation, digits 0–4 to 5–9, comparing head-only tuning, LoRA and full fine-tuning
-//! ([`adapt`]).
+//! A frozen linear layer and the LoRA layer on top of it ([`lora`]); a planted
+//! low-rank problem that measures LoRA against the Eckart–Young bound
+//! ([`planted`]); and a real adaptation, digits 0–4 to 5–9, comparing head-only
+//! tuning, LoRA and full fine-tuning ([`adapt`]).
 
 pub mod adapt;
 pub mod exercises;
@@ -86,8 +87,8 @@ pub struct Chapter {
     pub numbers: Numbers,
 }
 
-/// Runs both experiments (on the quick budget with `--quick`), writes [`FIGURES`] and the
-/// numbers file into `args.out_dir`.
+/// Runs both experiments (on the quick budget with `--quick`), writes
+/// [`FIGURES`] and the numbers file into `args.out_dir`.
 pub fn write_chapter(args: &Args) -> Result<Chapter> {
     let budget = if args.quick {
         Budget::quick()
@@ -126,7 +127,11 @@ fn numbers(fits: &[Fit], adaptation: &Adaptation) -> Result<Numbers> {
         .filter_map(|f| f.learned.get(planted::K))
         .fold(0.0, |m: f64, &s| m.max(s));
     n.scientific("planted_extra_sigma_max", extra, 0);
-    n.fixed("planted_energy", dudl::linalg::tail_energy(&planted::PLANTED, 0), 0);
+    n.fixed(
+        "planted_energy",
+        dudl::linalg::tail_energy(&planted::PLANTED, 0),
+        0,
+    );
     n.count("digits_train", adaptation.target.train.len());
     n.count("digits_validation", adaptation.target.validation.len());
     n.count("digits_test", adaptation.target.test.len());
@@ -154,7 +159,8 @@ fn numbers(fits: &[Fit], adaptation: &Adaptation) -> Result<Numbers> {
         1,
     );
     let update = full.updates.first().map(Vec::as_slice).unwrap_or(&[]);
-    let values = dudl::linalg::svd(update, adapt::HIDDEN, adapt::HIDDEN)?.values;
+    let values =
+        dudl::linalg::svd(update, adapt::HIDDEN, adapt::HIDDEN)?.values;
     let total = dudl::linalg::tail_energy(&values, 0);
     let top = |k: usize| 1.0 - dudl::linalg::tail_energy(&values, k) / total;
     n.percent("full_update_energy_top8", top(8), 1);
@@ -162,11 +168,15 @@ fn numbers(fits: &[Fit], adaptation: &Adaptation) -> Result<Numbers> {
     Ok(n)
 }
 
-/// The chapter binary: trains, writes the figures and prints the numbers the text quotes.
+/// The chapter binary: trains, writes the figures and prints the numbers the
+/// text quotes.
 pub fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let chapter = write_chapter(args)?;
-    println!("numbers ({}):", args.out_dir.join(dudl::numbers::FILE).display());
+    println!(
+        "numbers ({}):",
+        args.out_dir.join(dudl::numbers::FILE).display()
+    );
     chapter.numbers.print();
     println!("figures written to {}", args.out_dir.display());
     println!("elapsed: {:.1} s", started.elapsed().as_secs_f64());

@@ -1,9 +1,11 @@
-//! A frozen linear layer, and the LoRA layer that adds a trainable low-rank update to it.
+//! A frozen linear layer, and the LoRA layer that adds a trainable low-rank
+//! update to it.
 //!
-//! Freezing is a property of how a tensor is registered: dfdx's optimizers, `alloc_grads`,
-//! `zero_grads` and `num_trainable_params` walk a model through its `TensorCollection` and
-//! skip every tensor registered with `TensorOptions::detached`, as BatchNorm's running
-//! statistics are. [`FrozenLinear`] registers its weight and bias that way.
+//! Freezing is a property of how a tensor is registered: dfdx's optimizers,
+//! `alloc_grads`, `zero_grads` and `num_trainable_params` walk a model through
+//! its `TensorCollection` and skip every tensor registered with
+//! `TensorOptions::detached`, as BatchNorm's running statistics are.
+//! [`FrozenLinear`] registers its weight and bias that way.
 
 use dfdx::nn::modules::Linear;
 use dfdx::prelude::*;
@@ -12,16 +14,21 @@ use rand_distr::uniform::SampleUniform;
 use rand_distr::Uniform;
 
 // ANCHOR: frozen
-/// `y = W x + b` with `W` `(O, I)` and `b` `(O,)` frozen: registered as detached, so no
-/// optimizer updates them or keeps state for them.
+/// `y = W x + b` with `W` `(O, I)` and `b` `(O,)` frozen: registered as
+/// detached, so no optimizer updates them or keeps state for them.
 #[derive(Clone, Debug)]
-pub struct FrozenLinear<const I: usize, const O: usize, E: Dtype = f32, D: Storage<E> = Dev> {
+pub struct FrozenLinear<
+    const I: usize,
+    const O: usize,
+    E: Dtype = f32,
+    D: Storage<E> = Dev,
+> {
     pub weight: Tensor<Rank2<O, I>, E, D>,
     pub bias: Tensor<Rank1<O>, E, D>,
 }
 
-impl<const I: usize, const O: usize, E: Dtype, D: Device<E>> TensorCollection<E, D>
-    for FrozenLinear<I, O, E, D>
+impl<const I: usize, const O: usize, E: Dtype, D: Device<E>>
+    TensorCollection<E, D> for FrozenLinear<I, O, E, D>
 {
     type To<E2: Dtype, D2: Device<E2>> = FrozenLinear<I, O, E2, D2>;
 
@@ -49,8 +56,8 @@ impl<const I: usize, const O: usize, E: Dtype, D: Device<E>> TensorCollection<E,
 }
 // ANCHOR_END: frozen
 
-impl<const I: usize, const O: usize, E: Dtype, D: Storage<E>> From<Linear<I, O, E, D>>
-    for FrozenLinear<I, O, E, D>
+impl<const I: usize, const O: usize, E: Dtype, D: Storage<E>>
+    From<Linear<I, O, E, D>> for FrozenLinear<I, O, E, D>
 {
     /// Freezes a trained layer: same tensors, registered as detached.
     fn from(linear: Linear<I, O, E, D>) -> Self {
@@ -61,9 +68,9 @@ impl<const I: usize, const O: usize, E: Dtype, D: Storage<E>> From<Linear<I, O, 
     }
 }
 
-/// `x` `(B, I)` → `x Wᵀ + b` `(B, O)`: the same operations as dfdx's `Linear`, so a frozen
-/// copy computes bit-for-bit what the original did. The frozen tensors join without a tape:
-/// nothing is recorded for them.
+/// `x` `(B, I)` → `x Wᵀ + b` `(B, O)`: the same operations as dfdx's `Linear`,
+/// so a frozen copy computes bit-for-bit what the original did. The frozen
+/// tensors join without a tape: nothing is recorded for them.
 impl<B: Dim, const I: usize, const O: usize, E: Dtype, D: Device<E>, T>
     Module<Tensor<(B, Const<I>), E, D, T>> for FrozenLinear<I, O, E, D>
 where
@@ -72,7 +79,10 @@ where
     type Output = Tensor<(B, Const<O>), E, D, T>;
     type Error = D::Err;
 
-    fn try_forward(&self, x: Tensor<(B, Const<I>), E, D, T>) -> Result<Self::Output, D::Err> {
+    fn try_forward(
+        &self,
+        x: Tensor<(B, Const<I>), E, D, T>,
+    ) -> Result<Self::Output, D::Err> {
         let y = x.try_matmul(self.weight.clone().try_permute()?)?;
         let shape = *y.shape();
         y.try_add(self.bias.clone().try_broadcast_like(&shape)?)
@@ -85,9 +95,9 @@ impl<const I: usize, const O: usize, E: Dtype, D: Storage<E>> NonMutableModule
 }
 
 // ANCHOR: lora
-/// `y = W x + b + (α/r) B A x`: a frozen layer plus a trainable update of rank at most
-/// `R`. `A` `(R, I)` starts random, `B` `(O, R)` starts at zero, so at the start the
-/// layer computes exactly what the frozen one does.
+/// `y = W x + b + (α/r) B A x`: a frozen layer plus a trainable update of rank
+/// at most `R`. `A` `(R, I)` starts random, `B` `(O, R)` starts at zero, so at
+/// the start the layer computes exactly what the frozen one does.
 #[derive(Clone, Debug)]
 pub struct LoraLinear<
     const I: usize,
@@ -105,8 +115,8 @@ pub struct LoraLinear<
 // ANCHOR_END: lora
 
 // ANCHOR: lora_collection
-impl<const I: usize, const O: usize, const R: usize, E, D> TensorCollection<E, D>
-    for LoraLinear<I, O, R, E, D>
+impl<const I: usize, const O: usize, const R: usize, E, D>
+    TensorCollection<E, D> for LoraLinear<I, O, R, E, D>
 where
     E: Dtype + SampleUniform,
     D: Device<E>,
@@ -148,18 +158,20 @@ where
 
 /// `U(−1/√I, 1/√I)`, the initialisation of a fresh `Linear<I, _>`'s weight.
 fn init_a<E: Dtype + SampleUniform>(fan_in: usize) -> Uniform<E> {
-    let bound = E::from_f64(1.0 / (fan_in as f64).sqrt()).expect("bound fits the dtype");
+    let bound = E::from_f64(1.0 / (fan_in as f64).sqrt())
+        .expect("bound fits the dtype");
     Uniform::new(E::default() - bound, bound)
 }
 
-impl<const I: usize, const O: usize, const R: usize, E, D> LoraLinear<I, O, R, E, D>
+impl<const I: usize, const O: usize, const R: usize, E, D>
+    LoraLinear<I, O, R, E, D>
 where
     E: Dtype + SampleUniform,
     D: Device<E>,
 {
     // ANCHOR: adapt
-    /// Freezes `pretrained` and adds an adapter of rank `R` with scale `α / R`; `A` is
-    /// drawn from the layer's device, `B` is zero.
+    /// Freezes `pretrained` and adds an adapter of rank `R` with scale `α / R`;
+    /// `A` is drawn from the layer's device, `B` is zero.
     pub fn adapt(pretrained: Linear<I, O, E, D>, alpha: f64) -> Self {
         let dev = pretrained.weight.device().clone();
         LoraLinear {
@@ -178,8 +190,8 @@ where
         self.b.clone().matmul(self.a.clone()) * scale
     }
 
-    /// One plain layer with `W + (α/r) B A`: after merging, inference costs what the
-    /// pretrained layer cost.
+    /// One plain layer with `W + (α/r) B A`: after merging, inference costs
+    /// what the pretrained layer cost.
     pub fn merge(&self) -> Linear<I, O, E, D> {
         Linear {
             weight: self.base.weight.clone() + self.delta(),
@@ -190,8 +202,9 @@ where
 }
 
 // ANCHOR: lora_forward
-/// `x` `(B, I)` → `x Wᵀ + b + (α/r) (x Aᵀ) Bᵀ` `(B, O)`. The update goes through the
-/// `R`-wide bottleneck `x Aᵀ` and is never formed as an `(O, I)` matrix.
+/// `x` `(B, I)` → `x Wᵀ + b + (α/r) (x Aᵀ) Bᵀ` `(B, O)`. The update goes
+/// through the `R`-wide bottleneck `x Aᵀ` and is never formed as an `(O, I)`
+/// matrix.
 impl<Bt: Dim, const I: usize, const O: usize, const R: usize, E, D, T>
     Module<Tensor<(Bt, Const<I>), E, D, T>> for LoraLinear<I, O, R, E, D>
 where
@@ -215,14 +228,22 @@ where
 }
 // ANCHOR_END: lora_forward
 
-impl<const I: usize, const O: usize, const R: usize, E: Dtype, D: Storage<E>> NonMutableModule
-    for LoraLinear<I, O, R, E, D>
+impl<
+        const I: usize,
+        const O: usize,
+        const R: usize,
+        E: Dtype,
+        D: Storage<E>,
+    > NonMutableModule for LoraLinear<I, O, R, E, D>
 {
 }
 
-/// What a dfdx optimizer will update, and hold state for, in `model`: the names of its
-/// trainable tensors (those not registered as detached), in the model's order.
-pub fn trainable_tensors<M: TensorCollection<f32, Dev>>(model: &M) -> Vec<String> {
+/// What a dfdx optimizer will update, and hold state for, in `model`: the names
+/// of its trainable tensors (those not registered as detached), in the model's
+/// order.
+pub fn trainable_tensors<M: TensorCollection<f32, Dev>>(
+    model: &M,
+) -> Vec<String> {
     struct Names(Vec<String>);
     impl TensorVisitor<f32, Dev> for Names {
         type Viewer = (ViewTensorRef, ViewTensorName);

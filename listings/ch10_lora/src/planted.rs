@@ -1,6 +1,7 @@
-//! The planted problem: a frozen layer `W₀` and a target `W₀ + ΔW` whose update has a known
-//! rank `k`. A LoRA adapter of rank `r` is trained on input–output pairs of the target; the
-//! best it can do is the Eckart–Young error `Σ_{i>r} σ_i²`.
+//! The planted problem: a frozen layer `W₀` and a target `W₀ + ΔW` whose update
+//! has a known rank `k`. A LoRA adapter of rank `r` is trained on input–output
+//! pairs of the target; the best it can do is the Eckart–Young error `Σ_{i>r}
+//! σ_i²`.
 
 use crate::lora::LoraLinear;
 use anyhow::Result;
@@ -43,8 +44,9 @@ pub struct Planted {
 }
 
 // ANCHOR: plant
-/// `W₀` with entries `N(0, 1/WIDTH)`, and `ΔW = U diag(σ) Vᵀ` with random orthonormal
-/// `U` and `V` (the singular vectors of Gaussian matrices) and `σ` = [`PLANTED`].
+/// `W₀` with entries `N(0, 1/WIDTH)`, and `ΔW = U diag(σ) Vᵀ` with random
+/// orthonormal `U` and `V` (the singular vectors of Gaussian matrices) and `σ`
+/// = [`PLANTED`].
 pub fn plant(seed: u64) -> Result<Planted> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut gaussian = |n: usize| -> Vec<f64> {
@@ -59,7 +61,9 @@ pub fn plant(seed: u64) -> Result<Planted> {
     let delta = (0..WIDTH * WIDTH)
         .map(|ij| {
             let (i, j) = (ij / WIDTH, ij % WIDTH);
-            (0..K).map(|c| PLANTED[c] * u[i * K + c] * v[j * K + c]).sum()
+            (0..K)
+                .map(|c| PLANTED[c] * u[i * K + c] * v[j * K + c])
+                .sum()
         })
         .collect();
     Ok(Planted { base, delta })
@@ -83,8 +87,8 @@ fn to_f32(values: &[f64]) -> Vec<f32> {
 }
 
 // ANCHOR: fit
-/// Trains a rank-`R` adapter on `W₀` to imitate `W₀ + ΔW` on Gaussian inputs, with the
-/// loss `‖y − ŷ‖²` averaged over the batch.
+/// Trains a rank-`R` adapter on `W₀` to imitate `W₀ + ΔW` on Gaussian inputs,
+/// with the loss `‖y − ŷ‖²` averaged over the batch.
 pub fn fit<const R: usize>(planted: &Planted, budget: Budget) -> Result<Fit> {
     let dev = Dev::seed_from_u64(budget.seed);
     let base_weight: Tensor<Rank2<WIDTH, WIDTH>, f32, Dev> =
@@ -109,7 +113,8 @@ pub fn fit<const R: usize>(planted: &Planted, budget: Budget) -> Result<Fit> {
         opt.update(&mut layer, &grads)?;
         layer.zero_grads(&mut grads);
     }
-    let learned: Vec<f64> = layer.delta().as_vec().iter().map(|&v| v as f64).collect();
+    let learned: Vec<f64> =
+        layer.delta().as_vec().iter().map(|&v| v as f64).collect();
     Ok(Fit {
         rank: R,
         loss: learned

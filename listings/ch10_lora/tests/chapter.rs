@@ -1,6 +1,6 @@
-//! The chapter binary: the figures it writes, and the adaptation claims the text makes about
-//! the full run (checked on the committed numbers, which `scripts/reproduce.sh` checks are
-//! the run's).
+//! The chapter binary: the figures it writes, and the adaptation claims the
+//! text makes about the full run (checked on the committed numbers, which
+//! `scripts/reproduce.sh` checks are the run's).
 
 use ch10_lora::adapt::Method;
 use ch10_lora::{write_chapter, FIGURES, NAMED_RANK};
@@ -19,7 +19,8 @@ fn committed() -> Numbers {
 
 #[test]
 fn quick_run_writes_exactly_the_declared_figures_and_numbers() {
-    let out_dir = std::env::temp_dir().join(format!("ch10-quick-{}", std::process::id()));
+    let out_dir =
+        std::env::temp_dir().join(format!("ch10-quick-{}", std::process::id()));
     let chapter = write_chapter(&Args {
         quick: true,
         out_dir: out_dir.clone(),
@@ -30,7 +31,8 @@ fn quick_run_writes_exactly_the_declared_figures_and_numbers() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     std::fs::remove_dir_all(&out_dir).unwrap();
-    let mut declared: BTreeSet<String> = FIGURES.iter().map(|f| f.to_string()).collect();
+    let mut declared: BTreeSet<String> =
+        FIGURES.iter().map(|f| f.to_string()).collect();
     declared.insert(dudl::numbers::FILE.to_string());
     assert_eq!(written, declared);
     let committed = committed();
@@ -41,8 +43,7 @@ fn quick_run_writes_exactly_the_declared_figures_and_numbers() {
 }
 
 #[test]
-fn lora_at_rank_4_reaches_98_percent_of_full_fine_tuning_with_under_10_percent_of_its_parameters(
-) {
+fn lora_rank_4_reaches_98_percent_of_full_with_under_10_percent_params() {
     assert_eq!(NAMED_RANK, 4);
     let n = committed();
     let accuracy = n.value("named_accuracy_share").unwrap();

@@ -1,5 +1,5 @@
-//! The LoRA layer: exact at the start, exact when merged, frozen where it says, and what the
-//! optimizer holds.
+//! The LoRA layer: exact at the start, exact when merged, frozen where it says,
+//! and what the optimizer holds.
 
 use ch10_lora::adapt::{self, Lora, Mlp, Schedule, CLASSES, HIDDEN};
 use ch10_lora::lora::{trainable_tensors, LoraLinear};
@@ -12,13 +12,14 @@ use dudl::Dev;
 
 const R: usize = 4;
 
-/// A network standing in for a pretrained one (its weights do not matter here), and a batch
-/// of real digit images.
+/// A network standing in for a pretrained one (its weights do not matter here),
+/// and a batch of real digit images.
 fn pretrained_and_images() -> (Mlp, Tensor<(usize, Const<PIXELS>), f32, Dev>) {
     let dev = Dev::seed_from_u64(3);
     let mlp: Mlp = BuildModule::build(&dev);
     let (_, target) = adapt::tasks(adapt::SPLIT_SEED).unwrap();
-    let pixels: Vec<f32> = target.test.images[..64].iter().flatten().copied().collect();
+    let pixels: Vec<f32> =
+        target.test.images[..64].iter().flatten().copied().collect();
     (mlp, dev.tensor_from_vec(pixels, (64, Const)))
 }
 
@@ -41,11 +42,15 @@ fn f64s(t: &Tensor<(usize, Const<CLASSES>), f32, Dev>) -> Vec<f64> {
 fn with_b_zero_the_adapted_model_equals_the_pretrained_model_exactly() {
     let (mlp, x) = pretrained_and_images();
     let lora = with_adapters(&mlp);
-    assert!(lora.0.a.as_vec().iter().any(|&a| a != 0.0), "A starts random");
+    assert!(
+        lora.0.a.as_vec().iter().any(|&a| a != 0.0),
+        "A starts random"
+    );
     assert_eq!(lora.forward(x.clone()).as_vec(), mlp.forward(x).as_vec());
 }
 
-/// Trains the adapters (and the head) of `lora` for a few steps, so that `B` is no longer 0.
+/// Trains the adapters (and the head) of `lora` for a few steps, so that `B` is
+/// no longer 0.
 fn trained(mut lora: Lora<R>) -> Lora<R> {
     let (_, target) = adapt::tasks(adapt::SPLIT_SEED).unwrap();
     let schedule = Schedule {
@@ -87,7 +92,9 @@ fn merged_model_classifies_like_the_unmerged_one() {
     let classes = |logits: &[f64]| -> Vec<usize> {
         logits
             .chunks(CLASSES)
-            .map(|row| (0..CLASSES).fold(0, |b, c| if row[c] > row[b] { c } else { b }))
+            .map(|row| {
+                (0..CLASSES).fold(0, |b, c| if row[c] > row[b] { c } else { b })
+            })
             .collect()
     };
     assert_eq!(classes(&u), classes(&m));
@@ -97,12 +104,23 @@ fn merged_model_classifies_like_the_unmerged_one() {
 fn training_leaves_the_base_weights_bit_for_bit_unchanged() {
     let (mlp, _) = pretrained_and_images();
     let lora = trained(with_adapters(&mlp));
-    let bits = |t: Vec<f32>| t.into_iter().map(f32::to_bits).collect::<Vec<_>>();
-    assert_eq!(bits(lora.0.base.weight.as_vec()), bits(mlp.0.weight.as_vec()));
+    let bits =
+        |t: Vec<f32>| t.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    assert_eq!(
+        bits(lora.0.base.weight.as_vec()),
+        bits(mlp.0.weight.as_vec())
+    );
     assert_eq!(bits(lora.0.base.bias.as_vec()), bits(mlp.0.bias.as_vec()));
-    assert_eq!(bits(lora.2.base.weight.as_vec()), bits(mlp.2.weight.as_vec()));
+    assert_eq!(
+        bits(lora.2.base.weight.as_vec()),
+        bits(mlp.2.weight.as_vec())
+    );
     assert_eq!(bits(lora.2.base.bias.as_vec()), bits(mlp.2.bias.as_vec()));
-    assert_ne!(lora.4.weight.as_vec(), mlp.4.weight.as_vec(), "the head trains");
+    assert_ne!(
+        lora.4.weight.as_vec(),
+        mlp.4.weight.as_vec(),
+        "the head trains"
+    );
 }
 
 #[test]
@@ -115,15 +133,27 @@ fn the_optimizer_holds_state_only_for_the_adapters_and_the_head() {
         ["0.a", "0.b", "2.a", "2.b", "4.weight", "4.bias"],
         "what any dfdx optimizer updates"
     );
-    // Adam keeps two moments per tensor it updates, keyed by tensor id: after a step it
-    // holds 2 × 6 of them, none for the frozen weights.
+    // Adam keeps two moments per tensor it updates, keyed by tensor id: after a
+    // step it holds 2 × 6 of them, none for the frozen weights.
     let mut opt = Adam::new(&lora, AdamConfig::default());
-    let grads = lora.forward(x.traced(lora.alloc_grads())).square().mean().backward();
+    let grads = lora
+        .forward(x.traced(lora.alloc_grads()))
+        .square()
+        .mean()
+        .backward();
     opt.update(&mut lora, &grads).unwrap();
     let state = format!("{opt:?}");
-    assert_eq!(state.matches("UniqueId(").count(), 2 * names.len(), "{state:.300}");
+    assert_eq!(
+        state.matches("UniqueId(").count(),
+        2 * names.len(),
+        "{state:.300}"
+    );
     let full_names = trainable_tensors(&mlp);
-    assert_eq!(full_names.len(), 6, "full fine-tuning updates all six tensors");
+    assert_eq!(
+        full_names.len(),
+        6,
+        "full fine-tuning updates all six tensors"
+    );
 }
 
 #[test]
@@ -158,7 +188,8 @@ fn lora_forward_is_w_x_plus_b_plus_scaled_b_a_x() {
                 .map(|k| (0..3).map(|i| a[k][i] * x[i]).sum())
                 .collect();
             (0..2).map(move |o| {
-                let frozen: f64 = (0..3).map(|i| w[o][i] * x[i]).sum::<f64>() + b[o];
+                let frozen: f64 =
+                    (0..3).map(|i| w[o][i] * x[i]).sum::<f64>() + b[o];
                 let update: f64 = (0..2).map(|k| bb[o][k] * ax[k]).sum();
                 frozen + 3.0 / 2.0 * update
             })
@@ -175,10 +206,13 @@ fn gradients_of_a_and_b_match_finite_differences() {
     let mut layer = LoraLinear::<3, 2, 2, f64, Cpu>::adapt(pretrained, 3.0);
     layer.b = dev.sample_normal();
     let x: Tensor<Rank2<4, 3>, f64, Cpu> = dev.sample_normal();
-    let loss = |l: &LoraLinear<3, 2, 2, f64, Cpu>| l.forward(x.clone()).square().sum::<Rank0, _>();
+    let loss = |l: &LoraLinear<3, 2, 2, f64, Cpu>| {
+        l.forward(x.clone()).square().sum::<Rank0, _>()
+    };
     let traced = x.clone().traced(layer.alloc_grads());
     let grads = layer.forward(traced).square().sum::<Rank0, _>().backward();
-    let (grad_a, grad_b) = (grads.get(&layer.a).as_vec(), grads.get(&layer.b).as_vec());
+    let (grad_a, grad_b) =
+        (grads.get(&layer.a).as_vec(), grads.get(&layer.b).as_vec());
     let numeric_a = numerical_gradient(
         |a| {
             let mut l = layer.clone();

@@ -11,7 +11,8 @@ const RELATIVE_GAP_BELOW_K: f64 = 0.05;
 const LOSS_AT_OR_ABOVE_K: f64 = 1e-4;
 const EXTRA_SINGULAR_VALUE: f64 = 1e-3;
 
-/// The full run's fits (the planted problem is small enough to train in full here).
+/// The full run's fits (the planted problem is small enough to train in full
+/// here).
 fn fits() -> &'static [Fit] {
     static FITS: OnceLock<Vec<Fit>> = OnceLock::new();
     FITS.get_or_init(|| {
@@ -29,7 +30,8 @@ fn the_planted_update_has_exactly_the_planted_singular_values() {
 }
 
 #[test]
-fn below_the_planted_rank_lora_reaches_the_eckart_young_error_within_5_percent() {
+fn below_the_planted_rank_lora_reaches_the_eckart_young_error_within_5_percent()
+{
     for fit in fits().iter().filter(|f| f.rank < K) {
         let gap = (fit.loss - fit.eckart_young).abs() / fit.eckart_young;
         assert!(
@@ -46,7 +48,12 @@ fn below_the_planted_rank_lora_reaches_the_eckart_young_error_within_5_percent()
 fn at_or_above_the_planted_rank_lora_recovers_the_update() {
     for fit in fits().iter().filter(|f| f.rank >= K) {
         assert_eq!(fit.eckart_young, 0.0);
-        assert!(fit.loss < LOSS_AT_OR_ABOVE_K, "rank {}: {}", fit.rank, fit.loss);
+        assert!(
+            fit.loss < LOSS_AT_OR_ABOVE_K,
+            "rank {}: {}",
+            fit.rank,
+            fit.loss
+        );
     }
 }
 
@@ -66,7 +73,8 @@ fn an_adapter_of_rank_above_k_learns_an_update_of_rank_k() {
 
 #[test]
 fn no_adapter_beats_the_eckart_young_bound() {
-    // The bound is a theorem; a loss below it would mean the loss is measured wrong.
+    // The bound is a theorem; a loss below it would mean the loss is measured
+    // wrong.
     for fit in fits() {
         assert!(fit.loss >= fit.eckart_young - 1e-9, "rank {}", fit.rank);
     }
