@@ -94,7 +94,7 @@ pub fn update_spectrum(
     .legend(Legend::UpperRight)
     .line("full fine-tuning", shown(first(Method::Full)?))
     .dots("LoRA r = 8", shown(first(Method::Lora(8))?));
-    save_svg(path, &[&planted, &digits], 2)
+    save_svg(path, &[&planted, &digits], 1)
 }
 
 /// Test accuracy against trainable parameters (log scale): each seed as a dot,
