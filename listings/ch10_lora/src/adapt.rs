@@ -108,15 +108,13 @@ pub fn tasks(seed: u64) -> Result<(Task, Task)> {
     Ok((task(0, seed), task(CLASSES, seed + 1)))
 }
 
-/// A batch of images `(n, 64)` and one-hot labels `(n, 5)`.
-fn batch(
-    dev: &Dev,
-    split: &Split,
-    ids: &[usize],
-) -> (
-    Tensor<(usize, Const<PIXELS>), f32, Dev>,
-    Tensor<(usize, Const<CLASSES>), f32, Dev>,
-) {
+/// A batch of `n` images, `(n, 64)`.
+pub type Images = Tensor<(usize, Const<PIXELS>), f32, Dev>;
+/// Their labels one-hot, `(n, 5)`.
+pub type OneHot = Tensor<(usize, Const<CLASSES>), f32, Dev>;
+
+/// The images `ids` of `split` and their one-hot labels.
+fn batch(dev: &Dev, split: &Split, ids: &[usize]) -> (Images, OneHot) {
     let pixels = ids.iter().flat_map(|&i| split.images[i]).collect();
     let one_hot = ids
         .iter()

@@ -141,18 +141,19 @@ impl Panel for AccuracyVsParameters<'_> {
             })
             .draw()
             .map_err(plot_error)?;
-        let groups: [(&str, Box<dyn Fn(&Method) -> bool>); 3] = [
-            ("head only", Box::new(|m| *m == Method::HeadOnly)),
-            (
-                "LoRA, r = 1, 2, 4, 8, 16",
-                Box::new(|m| matches!(m, Method::Lora(_))),
-            ),
-            ("full fine-tuning", Box::new(|m| *m == Method::Full)),
-        ];
-        for (i, (label, member)) in groups.iter().enumerate() {
+        let groups =
+            ["head only", "LoRA, r = 1, 2, 4, 8, 16", "full fine-tuning"];
+        let group = |method: &Method| match method {
+            Method::HeadOnly => 0,
+            Method::Lora(_) => 1,
+            Method::Full => 2,
+        };
+        for (i, label) in groups.iter().enumerate() {
             let colour = color(i);
-            let chosen: Vec<_> =
-                comparisons.iter().filter(|c| member(&c.method)).collect();
+            let chosen: Vec<_> = comparisons
+                .iter()
+                .filter(|c| group(&c.method) == i)
+                .collect();
             let seeds = chosen.iter().flat_map(|c| {
                 c.accuracies.iter().map(move |&a| {
                     Circle::new((c.trainable as f64, a), 3, colour.mix(0.45))
