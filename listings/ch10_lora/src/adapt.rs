@@ -3,12 +3,12 @@
 //! (and the head), or every weight.
 
 use crate::lora::{FrozenLinear, LoraLinear};
+use crate::Dev;
 use anyhow::{ensure, Context, Result};
 use dfdx::nn::modules::{Linear, ReLU};
 use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
 use dudl::data::digits::{self, PIXELS};
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

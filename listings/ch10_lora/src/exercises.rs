@@ -1,9 +1,9 @@
 //! Exercise solutions.
 
 use crate::lora::LoraLinear;
+use crate::Dev;
 use dfdx::nn::modules::Linear;
 use dfdx::prelude::*;
-use dudl::Dev;
 
 // ANCHOR: share
 /// The trainable parameters of a rank-`r` adapter on a `d_in → d_out` weight,

@@ -19,6 +19,11 @@ use dudl::numbers::Numbers;
 use planted::Fit;
 use std::time::Instant;
 
+/// The device of this chapter: the CPU, also with `--features cuda`. Its networks
+/// are tiny and train many at a time on separate threads, and a CUDA device cannot
+/// be shared between threads.
+pub type Dev = dfdx::tensor::Cpu;
+
 /// The figures `cargo run --release -p ch10_lora` writes into `images/ch10/`.
 pub const FIGURES: &[&str] = &[
     "planted_rank.svg",

@@ -7,9 +7,9 @@
 //! `TensorOptions::detached`, as BatchNorm's running statistics are.
 //! [`FrozenLinear`] registers its weight and bias that way.
 
+use crate::Dev;
 use dfdx::nn::modules::Linear;
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand_distr::uniform::SampleUniform;
 use rand_distr::Uniform;
 

@@ -4,12 +4,12 @@
 //! σ_i²`.
 
 use crate::lora::LoraLinear;
+use crate::Dev;
 use anyhow::Result;
 use dfdx::nn::modules::Linear;
 use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
 use dudl::linalg::{svd, tail_energy};
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};

@@ -3,12 +3,12 @@
 
 use ch10_lora::adapt::{self, Lora, Mlp, Schedule, CLASSES, HIDDEN};
 use ch10_lora::lora::{trainable_tensors, LoraLinear};
+use ch10_lora::Dev;
 use dfdx::nn::modules::{Linear, ReLU};
 use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
 use dudl::data::digits::PIXELS;
 use dudl::gradcheck::{max_abs_difference, max_error, numerical_gradient};
-use dudl::Dev;
 
 const R: usize = 4;
 
