@@ -137,24 +137,52 @@ pub struct Schedule {
 
 type Traced = OwnedTape<f32, Dev>;
 
-// ANCHOR: train
-/// Trains whatever `model` leaves trainable with Adam and cross-entropy, on
-/// batches of [`BATCH`] images drawn in a seeded order. Returns the last step's
-/// loss.
-pub fn train<M>(
-    model: &mut M,
-    data: &Split,
-    schedule: Schedule,
-    seed: u64,
-) -> Result<f64>
-where
+/// A digit classifier while it trains: a traced batch of images in, traced
+/// logits out, and tensors an optimizer can walk.
+pub trait Trainable:
+    TensorCollection<f32, Dev>
+    + Module<
+        Tensor<(usize, Const<PIXELS>), f32, Dev, Traced>,
+        Output = Tensor<(usize, Const<CLASSES>), f32, Dev, Traced>,
+        Error = <Dev as HasErr>::Err,
+    >
+{
+}
+
+impl<M> Trainable for M where
     M: TensorCollection<f32, Dev>
         + Module<
             Tensor<(usize, Const<PIXELS>), f32, Dev, Traced>,
             Output = Tensor<(usize, Const<CLASSES>), f32, Dev, Traced>,
             Error = <Dev as HasErr>::Err,
-        >,
+        >
 {
+}
+
+/// A digit classifier at test time: a batch of images in, logits out.
+pub trait Classifier:
+    Module<Images, Output = Logits, Error = <Dev as HasErr>::Err>
+{
+}
+
+impl<M> Classifier for M where
+    M: Module<Images, Output = Logits, Error = <Dev as HasErr>::Err>
+{
+}
+
+/// Logits of a batch, `(n, 5)`.
+pub type Logits = Tensor<(usize, Const<CLASSES>), f32, Dev>;
+
+// ANCHOR: train
+/// Trains whatever `model` leaves trainable with Adam and cross-entropy, on
+/// batches of [`BATCH`] images drawn in a seeded order. Returns the last step's
+/// loss.
+pub fn train<M: Trainable>(
+    model: &mut M,
+    data: &Split,
+    schedule: Schedule,
+    seed: u64,
+) -> Result<f64> {
     ensure!(
         data.len() >= BATCH,
         "{} images, fewer than a batch",
@@ -191,14 +219,7 @@ where
 // ANCHOR_END: train
 
 /// Share of `data` that `model` classifies right.
-pub fn accuracy<M>(model: &M, data: &Split) -> Result<f64>
-where
-    M: Module<
-        Tensor<(usize, Const<PIXELS>), f32, Dev>,
-        Output = Tensor<(usize, Const<CLASSES>), f32, Dev>,
-        Error = <Dev as HasErr>::Err,
-    >,
-{
+pub fn accuracy<M: Classifier>(model: &M, data: &Split) -> Result<f64> {
     let dev = Dev::default();
     let ids: Vec<usize> = (0..data.len()).collect();
     let (x, _) = batch(&dev, data, &ids);
@@ -340,23 +361,11 @@ struct Run<'a> {
 impl Run<'_> {
     /// Trains `model`, then measures it; `second_layer` reads its second hidden
     /// weight.
-    fn train<M>(
+    fn train<M: Trainable + Classifier>(
         self,
         mut model: M,
         second_layer: impl Fn(&M) -> Vec<f64>,
-    ) -> Result<Outcome>
-    where
-        M: TensorCollection<f32, Dev>
-            + Module<
-                Tensor<(usize, Const<PIXELS>), f32, Dev, Traced>,
-                Output = Tensor<(usize, Const<CLASSES>), f32, Dev, Traced>,
-                Error = <Dev as HasErr>::Err,
-            > + Module<
-                Tensor<(usize, Const<PIXELS>), f32, Dev>,
-                Output = Tensor<(usize, Const<CLASSES>), f32, Dev>,
-                Error = <Dev as HasErr>::Err,
-            >,
-    {
+    ) -> Result<Outcome> {
         train(&mut model, &self.target.train, self.schedule, self.seed)?;
         let after = second_layer(&model);
         Ok(Outcome {
