@@ -65,18 +65,24 @@ fn trained(mut lora: Lora<R>) -> Lora<R> {
 fn merged_weights_give_the_unmerged_outputs_within_1e_6() {
     let (mlp, x) = pretrained_and_images();
     let lora = trained(with_adapters(&mlp));
-    assert!(lora.2.b.as_vec().iter().any(|&b| b != 0.0), "B has moved");
-    let layer = &lora.0;
+    assert!(lora.0.b.as_vec().iter().any(|&b| b != 0.0), "B has moved");
+    // The trained layer, exactly, in f64: merging is exact up to f64 rounding.
+    let layer = lora.0.to_dtype::<f64>();
+    let x = x.to_dtype::<f64>();
     let unmerged = layer.forward(x.clone()).as_vec();
-    let merged = layer.merge().forward(x).as_vec();
-    let (u, m): (Vec<f64>, Vec<f64>) = unmerged
-        .iter()
-        .zip(&merged)
-        .map(|(&u, &m)| (f64::from(u), f64::from(m)))
-        .unzip();
-    let gap = max_abs_difference(&u, &m);
-    println!("largest |merged − unmerged| in layer 1: {gap:.2e}");
+    let merged = layer.merge().forward(x.clone()).as_vec();
+    let gap = max_abs_difference(&unmerged, &merged);
+    println!("layer 1 in f64: largest |merged − unmerged| {gap:.2e}");
     assert!(gap <= 1e-6, "{gap}");
+    // In f32 the two orders of summation round differently, by a few units of
+    // f32's precision (absolute below 1, relative above).
+    let (layer, x) = (&lora.0, x.to_dtype::<f32>());
+    let to_f64 = |t: Vec<f32>| t.into_iter().map(f64::from).collect::<Vec<_>>();
+    let unmerged = to_f64(layer.forward(x.clone()).as_vec());
+    let merged = to_f64(layer.merge().forward(x).as_vec());
+    let error = max_error(&unmerged, &merged);
+    println!("layer 1 in f32: error {error:.2e}");
+    assert!(error <= 1e-5, "{error}");
 }
 
 #[test]
@@ -88,7 +94,7 @@ fn merged_model_classifies_like_the_unmerged_one() {
     let gap = max_abs_difference(&u, &m);
     let largest = u.iter().fold(0f64, |a, b| a.max(b.abs()));
     println!("largest logit gap {gap:.2e} (largest logit {largest:.1})");
-    assert!(gap <= 1e-6 * largest.max(1.0), "{gap}");
+    assert!(gap <= 1e-5 * largest.max(1.0), "{gap}");
     let classes = |logits: &[f64]| -> Vec<usize> {
         logits
             .chunks(CLASSES)
