@@ -270,6 +270,10 @@ pub fn numbers(results: &Results) -> Result<Numbers> {
     n.count("gap_epochs", b.gap_epochs);
     n.count("depth_images", b.depth_images);
     n.count("batch", train::BATCH);
+    let (dense, conv) = exercises::dense_vs_conv_weights();
+    n.count("dense_weights", dense);
+    n.count("conv1_weights", conv);
+    n.count("dense_ratio", dense / conv);
     let dev = Dev::default();
     n.count(
         "lenet_params",
