@@ -245,7 +245,7 @@ pub fn training_curves(path: &Path, curves: &[NamedCurve]) -> Result<()> {
         accuracy = accuracy.line(name, accuracy_points(curve));
         loss = loss.line(name, curve.iter().map(|p| (p.epoch, p.train_loss)));
     }
-    save_svg(path, &[&accuracy, &loss], 2)
+    save_svg(path, &[&accuracy, &loss], 1)
 }
 
 /// LeNet's confusion matrix on the held-out images; the colour saturates at 20 so that the
@@ -310,5 +310,5 @@ pub fn depth(path: &Path, results: &Results) -> Result<()> {
         &results.residual,
         budget.depth_images,
     );
-    save_svg(path, &[&bn, &res], 2)
+    save_svg(path, &[&bn, &res], 1)
 }

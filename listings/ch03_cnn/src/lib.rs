@@ -187,10 +187,10 @@ pub fn experiments(budget: Budget) -> Result<Results> {
     let gap_schedule = schedule(
         budget.gap_epochs,
         GAP_LEARNING_RATE,
-        budget.evaluations_per_epoch,
+        budget.close_evaluations,
     );
     let (gap, gap_curve) = fit::<models::GapCnnBn>(sets, gap_schedule, "GAP CNN")?;
-    let no_bn_schedule = schedule(1, GAP_LEARNING_RATE, budget.evaluations_per_epoch);
+    let no_bn_schedule = schedule(1, GAP_LEARNING_RATE, budget.close_evaluations);
     let (_, no_bn_curve) =
         fit::<models::GapCnn>(sets, no_bn_schedule, "GAP CNN without batch norm")?;
     let bn_first_epoch = first_epoch(&gap_curve.1);

@@ -151,7 +151,10 @@ pub fn train<M: Classifier>(
     let mut grads = model.alloc_grads();
     let mut rng = StdRng::seed_from_u64(schedule.seed);
     let steps_per_epoch = train.len() / BATCH;
-    let every = (steps_per_epoch / schedule.evaluations_per_epoch).max(1);
+    let evals = schedule.evaluations_per_epoch.min(steps_per_epoch);
+    // True `evals` times an epoch, evenly spaced, the last at the epoch's end.
+    let evaluate_after =
+        |step: usize| (step + 1) * evals / steps_per_epoch > step * evals / steps_per_epoch;
     let total = schedule.epochs * steps_per_epoch;
     let mut progress = Progress::new(name, total);
     let mut curve = Vec::new();
@@ -167,7 +170,7 @@ pub fn train<M: Classifier>(
             grads = next;
             (loss_sum, losses) = (loss_sum + loss, losses + 1);
             let done = epoch * steps_per_epoch + step + 1;
-            if (step + 1) % every == 0 || step + 1 == steps_per_epoch {
+            if evaluate_after(step) {
                 let point = CurvePoint {
                     epoch: done as f64 / steps_per_epoch as f64,
                     train_loss: loss_sum / losses as f64,
@@ -175,9 +178,7 @@ pub fn train<M: Classifier>(
                 };
                 (loss_sum, losses) = (0.0, 0);
                 progress.update(done, format!("test {:.1}%", 100.0 * point.test_accuracy));
-                if curve.last().map(|p: &CurvePoint| p.epoch) != Some(point.epoch) {
-                    curve.push(point);
-                }
+                curve.push(point);
             }
         }
     }
