@@ -147,6 +147,16 @@ where
     Ok((model, (name, curve)))
 }
 
+/// Trainable parameters of `M` (batch norm's running statistics are not trained).
+pub fn param_count<M: BuildOnDevice<Dev, f32>>() -> usize
+where
+    Built<M>: TensorCollection<f32, Dev>,
+{
+    Dev::default()
+        .build_module::<M, f32>()
+        .num_trainable_params()
+}
+
 /// Held-out accuracy at shifts `0..=MAX_SHIFT`, each the mean over right, left, down, up.
 pub fn shift_accuracies<M: Classifier>(model: &M, test: &Labelled) -> Vec<f64> {
     let dev = Dev::default();
@@ -274,31 +284,13 @@ pub fn numbers(results: &Results) -> Result<Numbers> {
     n.count("dense_weights", dense);
     n.count("conv1_weights", conv);
     n.count("dense_ratio", dense / conv);
-    let dev = Dev::default();
-    n.count(
-        "lenet_params",
-        dev.build_module::<models::LeNet, f32>()
-            .num_trainable_params(),
-    );
-    n.count(
-        "mlp_params",
-        dev.build_module::<models::Mlp, f32>()
-            .num_trainable_params(),
-    );
-    n.count(
-        "logistic_params",
-        dev.build_module::<models::Logistic, f32>()
-            .num_trainable_params(),
-    );
-    n.count(
-        "gap_params",
-        dev.build_module::<models::GapCnnBn, f32>()
-            .num_trainable_params(),
-    );
+    n.count("lenet_params", param_count::<models::LeNet>());
+    n.count("mlp_params", param_count::<models::Mlp>());
+    n.count("logistic_params", param_count::<models::Logistic>());
+    n.count("gap_params", param_count::<models::GapCnnBn>());
     n.count(
         "deep_params",
-        dev.build_module::<models::Deep<models::ResidualBlock>, f32>()
-            .num_trainable_params(),
+        param_count::<models::Deep<models::ResidualBlock>>(),
     );
     for (key, (_, curve)) in ["lenet", "mlp", "logistic"].iter().zip(&results.curves) {
         n.percent(&format!("{key}_accuracy"), final_accuracy(curve), 1);

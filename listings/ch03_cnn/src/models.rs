@@ -1,6 +1,12 @@
 //! The networks the chapter compares, as dfdx types: the shapes between layers are in the
 //! types, so a layer that does not fit the one before it is a compile error (or, where a
 //! height or width is only known at run time, a [`dudl::conv::ShapeError`] naming it).
+//!
+//! A layer with 6 input channels after one with 8 output channels does not compile
+//! (`cargo test --doc -p ch03_cnn` checks that it fails, with error E0277):
+#![doc = concat!("```compile_fail,E0277\n", include_str!("channel_mismatch.rs"), "```")]
+//! The same lines with 6 channels on both sides compile:
+#![doc = concat!("```\n", include_str!("channel_match.rs"), "```")]
 
 use dfdx::nn::builders::{BatchNorm2D, Linear, ReLU, Residual};
 use dudl::conv::builder::Conv2D;
