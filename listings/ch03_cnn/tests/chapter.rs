@@ -63,7 +63,7 @@ fn confusion_matrix_rows_sum_to_the_class_counts() {
 fn quick_lenet_learns_well_above_chance() {
     let (_, curve) = &quick_run().results.curves[0];
     let last = curve.last().unwrap().test_accuracy;
-    assert!(last >= 0.85, "LeNet after the quick budget: {last}");
+    assert!(last >= 0.80, "LeNet after the quick budget: {last}");
 }
 
 #[test]
