@@ -67,7 +67,7 @@ impl Budget {
             test_images: mnist::TEST_COUNT,
             lenet_epochs: 6,
             baseline_epochs: 30,
-            gap_epochs: 3,
+            gap_epochs: 2,
             depth_images: mnist::TRAIN_COUNT,
             evaluations_per_epoch: 2,
             close_evaluations: 4,
