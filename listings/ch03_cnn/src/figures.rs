@@ -240,7 +240,9 @@ pub fn training_curves(path: &Path, curves: &[NamedCurve]) -> Result<()> {
     let mut accuracy = LineChart::new("held-out accuracy", "epoch", "accuracy (%)")
         .y_range(85.0, 100.0)
         .legend(Legend::LowerRight);
-    let mut loss = LineChart::new("training loss", "epoch", "cross-entropy (nats)").log_y();
+    let mut loss = LineChart::new("training loss", "epoch", "cross-entropy (nats)")
+        .log_y()
+        .legend(Legend::LowerLeft);
     for (name, curve) in curves {
         accuracy = accuracy.line(name, accuracy_points(curve));
         loss = loss.line(name, curve.iter().map(|p| (p.epoch, p.train_loss)));

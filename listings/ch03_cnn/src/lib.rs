@@ -13,7 +13,7 @@ pub mod train;
 use anyhow::Result;
 use dfdx::prelude::*;
 use dudl::cli::Args;
-use dudl::data::mnist::{self, Labelled, CLASSES};
+use dudl::data::mnist::{self, Labelled, CLASSES, PIXELS};
 use dudl::numbers::Numbers;
 use dudl::Dev;
 use std::time::Instant;
@@ -107,6 +107,8 @@ pub struct Results {
     pub shift: Vec<(&'static str, Vec<f64>)>,
     /// The first epoch of the GAP CNN without and with batch norm.
     pub batch_norm: [NamedCurve; 2],
+    /// The held-out digit whose feature maps the chapter shows.
+    pub example: [f32; PIXELS],
     /// One pass of the deep network, plain and with residual blocks, over
     /// [`Budget::depth_images`] images.
     pub residual: [NamedCurve; 2],
@@ -229,6 +231,7 @@ pub fn experiments(budget: Budget) -> Result<Results> {
             ("with batch norm", bn_first_epoch),
         ],
         residual: [plain_curve, res_curve],
+        example: test.images[0],
     })
 }
 
@@ -241,15 +244,13 @@ pub fn write_chapter(args: &Args) -> Result<(Results, Numbers)> {
         Budget::full()
     };
     let results = experiments(budget)?;
-    let data = mnist::load(&mnist::default_dir())?;
-    let example = &data.test.images[0];
     figures::conv_step(&args.figure(FIGURES[0]))?;
     figures::filters(&args.figure(FIGURES[1]), &results.lenet)?;
     figures::feature_maps(
         &args.figure(FIGURES[2]),
         &args.figure(FIGURES[3]),
         &results.lenet,
-        example,
+        &results.example,
     )?;
     figures::training_curves(&args.figure(FIGURES[4]), &results.curves)?;
     figures::confusion(&args.figure(FIGURES[5]), &results.confusion)?;
@@ -312,11 +313,10 @@ pub fn numbers(results: &Results) -> Result<Numbers> {
         n.percent(&format!("{key}_shift0"), accuracies[0], 1);
         n.percent(&format!("{key}_shift{MAX_SHIFT}"), accuracies[MAX_SHIFT], 1);
     }
-    let one_epoch = |curve: &[CurvePoint]| final_accuracy(curve);
-    n.percent("gap_epoch1", one_epoch(&results.batch_norm[0].1), 1);
-    n.percent("gap_bn_epoch1", one_epoch(&results.batch_norm[1].1), 1);
-    n.percent("plain_epoch1", one_epoch(&results.residual[0].1), 1);
-    n.percent("residual_epoch1", one_epoch(&results.residual[1].1), 1);
+    n.percent("gap_epoch1", final_accuracy(&results.batch_norm[0].1), 1);
+    n.percent("gap_bn_epoch1", final_accuracy(&results.batch_norm[1].1), 1);
+    n.percent("plain_epoch1", final_accuracy(&results.residual[0].1), 1);
+    n.percent("residual_epoch1", final_accuracy(&results.residual[1].1), 1);
     Ok(n)
 }
 
