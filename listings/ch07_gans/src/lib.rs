@@ -1,0 +1,117 @@
+//! Chapter 7 of *Deep Understanding of Deep Learning*: generative
+//! adversarial networks.
+//!
+//! The generator losses ([`game`]), the optimal discriminator and the
+//! Jensen–Shannon divergence on 1-D Gaussians ([`optimal`]), the Dirac-GAN
+//! and the R1 penalty ([`dirac`]).
+
+pub mod dirac;
+pub mod exercises;
+pub mod figures;
+pub mod game;
+pub mod optimal;
+pub mod ring;
+
+use anyhow::Result;
+use dudl::cli::Args;
+use dudl::numbers::Numbers;
+
+/// The figures `cargo run --release -p ch07_gans` writes into `images/ch07/`.
+pub const FIGURES: &[&str] = &[
+    "generator_gradients.svg",
+    "optimal_discriminator.svg",
+    "dirac_gan.svg",
+    "ring_snapshots.svg",
+];
+
+/// Ring training steps (quick, full) and the seed of both ring runs.
+pub const RING_STEPS: (usize, usize) = (500, 2000);
+pub const RING_SEED: u64 = 1;
+
+/// The vanilla GAN (packs of 1) and PacGAN (packs of 4) on the ring,
+/// trained on two threads.
+pub fn ring_runs(steps: usize) -> (ring::RingRun, ring::RingRun) {
+    let every = steps / 2;
+    std::thread::scope(|s| {
+        let vanilla = s.spawn(|| {
+            ring::train::<1, 2, { ring::BATCH }>(steps, every, RING_SEED)
+        });
+        let packed =
+            ring::train::<4, 8, { ring::BATCH / 4 }>(steps, every, RING_SEED);
+        (
+            vanilla.join().expect("the vanilla ring run panicked"),
+            packed,
+        )
+    })
+}
+
+/// Seed of the 1-D samples.
+pub const SEED: u64 = 7;
+
+/// Samples of each distribution and gradient steps for the 1-D
+/// discriminator: cheap, so the quick run uses them too.
+pub const D_BUDGET: (usize, usize) = (8000, 2000);
+
+/// Plays the chapter's games, writes [`FIGURES`] and returns the numbers.
+pub fn write_chapter(args: &Args) -> Result<Numbers> {
+    let mut numbers = Numbers::new();
+    figures::generator_gradients(&args.figure(FIGURES[0]))?;
+    let (n, steps) = D_BUDGET;
+    let trained = optimal::train_discriminator(n, steps, SEED);
+    figures::optimal_discriminator(&args.figure(FIGURES[1]), &trained.d)?;
+    let plain =
+        dirac::simultaneous(dirac::START, dirac::STEP, 0.0, dirac::STEPS);
+    let r1 = dirac::simultaneous(
+        dirac::START,
+        dirac::STEP,
+        dirac::GAMMA,
+        dirac::STEPS,
+    );
+    figures::dirac_gan(&args.figure(FIGURES[2]), &plain, &r1)?;
+    let ring_steps = if args.quick {
+        RING_STEPS.0
+    } else {
+        RING_STEPS.1
+    };
+    let (vanilla, packed) = ring_runs(ring_steps);
+    figures::ring_snapshots(&args.figure(FIGURES[3]), &vanilla, &packed)?;
+
+    numbers.count("d_samples", n);
+    numbers.count("d_steps", steps);
+    numbers.fixed("d_gap", optimal::max_gap_to_optimal(&trained.d), 3);
+    let (data, fake) = (optimal::DATA, optimal::GENERATOR);
+    let jsd = optimal::jensen_shannon(data, fake);
+    numbers.fixed("jsd", jsd, 4);
+    let v_star =
+        optimal::value(data, fake, |x| optimal::optimal_logit(data, fake, x));
+    numbers.fixed("value_optimal", v_star, 4);
+    numbers.fixed("ln4", 4f64.ln(), 4);
+    numbers.fixed(
+        "value_trained",
+        optimal::value(data, fake, |x| trained.d.logit(x)),
+        4,
+    );
+    numbers.fixed("ns_ratio_at_minus5", (5.0f64).exp(), 1);
+    let end = |path: &[dirac::Point]| dirac::distance(path[path.len() - 1]);
+    numbers.fixed("dirac_start", dirac::distance(dirac::START), 3);
+    numbers.fixed("dirac_plain_end", end(&plain), 2);
+    numbers.scientific("dirac_r1_end", end(&r1), 1);
+    numbers.count("dirac_steps", dirac::STEPS);
+    numbers.count("ring_steps", ring_steps);
+    for (name, run) in [("vanilla", &vanilla), ("pac", &packed)] {
+        let c = &run.coverage;
+        numbers.count(&format!("ring_{name}_modes"), c.modes_covered());
+        numbers.percent(&format!("ring_{name}_near"), c.near_a_mode(), 1);
+    }
+    numbers.count("ring_eval", ring::EVAL);
+    numbers.write(&args.out_dir)?;
+    Ok(numbers)
+}
+
+/// The chapter binary: writes the figures and prints the numbers.
+pub fn run(args: &Args) -> Result<()> {
+    let numbers = write_chapter(args)?;
+    numbers.print();
+    println!("figures written to {}", args.out_dir.display());
+    Ok(())
+}

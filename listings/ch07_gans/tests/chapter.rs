@@ -1,0 +1,80 @@
+//! The chapter binary: the figures it writes, the ring numbers the text
+//! quotes, and a bad flag.
+
+use ch07_gans::{ring, write_chapter, FIGURES};
+use dudl::cli::Args;
+use dudl::numbers::Numbers;
+use std::collections::BTreeSet;
+use std::process::Command;
+
+/// The text's claims about the full run's ring (2,000 steps): the vanilla
+/// GAN and PacGAN each cover at least this many of the 8 modes...
+const MODES_COVERED: f64 = 7.0;
+/// ...and the vanilla GAN puts at least this share of samples near a mode,
+/// PacGAN at most this share (it is slower, not better, on this budget).
+const VANILLA_NEAR: f64 = 0.6;
+const PAC_NEAR_AT_MOST: f64 = 0.5;
+
+#[test]
+fn quick_run_writes_exactly_the_declared_figures() {
+    let out_dir =
+        std::env::temp_dir().join(format!("ch07-quick-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let numbers = write_chapter(&Args {
+        quick: true,
+        out_dir: out_dir.clone(),
+    })
+    .unwrap();
+    let written: BTreeSet<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    std::fs::remove_dir_all(&out_dir).unwrap();
+    let mut declared: BTreeSet<String> =
+        FIGURES.iter().map(|f| f.to_string()).collect();
+    declared.insert(dudl::numbers::FILE.to_string());
+    assert_eq!(written, declared);
+    assert_eq!(numbers.value("ring_eval").unwrap(), ring::EVAL as f64);
+}
+
+#[test]
+fn full_run_ring_gans_cover_at_least_7_of_8_modes() {
+    let committed = Numbers::committed("ch07").unwrap();
+    for gan in ["vanilla", "pac"] {
+        let modes = committed.value(&format!("ring_{gan}_modes")).unwrap();
+        assert!(modes >= MODES_COVERED, "{gan}: {modes} modes");
+    }
+    let vanilla = committed.value("ring_vanilla_near").unwrap();
+    let pac = committed.value("ring_pac_near").unwrap();
+    assert!(vanilla >= VANILLA_NEAR, "vanilla near a mode: {vanilla}");
+    assert!(pac <= PAC_NEAR_AT_MOST, "PacGAN near a mode: {pac}");
+}
+
+#[test]
+fn mode_coverage_counts_only_samples_within_three_standard_deviations() {
+    let mut points = Vec::new();
+    for k in 0..ring::MODES {
+        let [x, y] = ring::centre(k);
+        let copies = if k < 2 { 50 } else { 0 };
+        for _ in 0..copies {
+            points.extend([x + 2.9 * ring::MODE_STD, y]);
+        }
+    }
+    points.extend([0.0, 0.0]); // between the modes
+    let coverage = ring::Coverage::of(&points);
+    assert_eq!(coverage.modes_covered(), 2);
+    assert_eq!(coverage.per_mode[..2], [50, 50]);
+    assert!((coverage.near_a_mode() - 100.0 / 101.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_bad_flag_is_a_one_line_error_and_a_failing_exit() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ch07_gans"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--bogus"), "{stderr}");
+}
