@@ -2,9 +2,11 @@
 
 use crate::model::{logits_of, Model};
 use crate::sanity::ranks;
+use crate::shapes::{NOISE, PIXELS};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand_distr::{Distribution, Normal};
 
 // ANCHOR: spearman_formula
 /// Exercise 1: with no ties, Spearman's ρ is `1 − 6 Σ d_i² / (n (n² − 1))`,
@@ -43,3 +45,13 @@ pub fn deletion<const K: usize>(
     (y[0][class] - y[1][class], y[0][class] - y[2][class])
 }
 // ANCHOR_END: deletion
+
+// ANCHOR: noise_baseline
+/// Exercise 2: a baseline of pure background, the canvas's Gaussian noise
+/// with no shape and no strokes, drawn from `seed`.
+pub fn noise_baseline(seed: u64) -> Vec<f32> {
+    let noise = Normal::new(0.0, NOISE).expect("the noise level is positive");
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..PIXELS).map(|_| noise.sample(&mut rng)).collect()
+}
+// ANCHOR_END: noise_baseline

@@ -16,7 +16,8 @@ pub fn ranks(values: &[f32]) -> Vec<f64> {
         let end = (start..order.len())
             .find(|&i| values[order[i]] != value)
             .unwrap_or(order.len());
-        let mean_rank = (start + end + 1) as f64 / 2.0; // ranks start..end, 1-based
+        // The tied items take 1-based ranks start + 1 ..= end: their mean.
+        let mean_rank = (start + end + 1) as f64 / 2.0;
         order[start..end].iter().for_each(|&i| ranks[i] = mean_rank);
         start = end;
     }

@@ -153,6 +153,24 @@ fn deleting_the_top_ig_pixels_drops_the_logit_more_than_deleting_random_ones() {
 }
 
 #[test]
+fn integrated_gradients_stay_complete_with_a_noise_baseline() {
+    let chapter = &quick_run().chapter;
+    let (mut gap, mut difference) = (0.0, 0.0);
+    for (i, scene) in chapter.test[..10].iter().enumerate() {
+        let ig = saliency::integrated_gradients(
+            &chapter.model,
+            &scene.pixels,
+            &exercises::noise_baseline(i as u64),
+            scene.objects[0].class,
+            (shapes::SIDE, 64),
+        );
+        gap += (ig.total - ig.difference).abs();
+        difference += ig.difference.abs();
+    }
+    assert!(gap <= 0.01 * difference, "gap {gap}, |Δy| {difference}");
+}
+
+#[test]
 fn a_bad_flag_is_a_one_line_error_and_a_failing_exit() {
     let output = Command::new(env!("CARGO_BIN_EXE_ch09_explainability"))
         .arg("--fast")
