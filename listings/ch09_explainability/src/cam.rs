@@ -38,7 +38,8 @@ pub fn cam<const K: usize>(
     classes: &[usize],
     side: usize,
 ) -> Vec<Vec<f32>> {
-    let weights = model.1 .1.weight.as_vec(); // (K, MAPS), row c is w_c
+    let (_, linear) = &model.1;
+    let weights = linear.weight.as_vec(); // (K, MAPS), row c is w_c
     let maps = feature_maps(model, images, side);
     maps.iter()
         .zip(classes)

@@ -17,7 +17,6 @@ pub fn guided_relu<const B: usize, const C: usize, T: Tape<f32, Cpu>>(
     let y = x.device().tensor_from_vec(y_data, *x.shape());
     let (x_ghost, y_ghost) = (x.ghost(), y.ghost());
     tape.add_backward_op(move |grads| {
-        grads.try_alloc_for(&x_ghost)?;
         let dy = grads.get_or_alloc_mut(&y_ghost)?.to_vec();
         let dx = grads.get_or_alloc_mut(&x_ghost)?;
         for ((d, &g), &v) in dx.iter_mut().zip(&dy).zip(&x_data) {

@@ -55,9 +55,9 @@ pub fn cascade<const K: usize>(trained: &Model<K>) -> Vec<Model<K>> {
     let mut models = vec![trained.clone()];
     for layer in 0..LAYERS.len() {
         let mut next = models[layer].clone();
-        let ((conv1, _, _), (conv2, _), (conv3, _)) = &mut next.0;
+        let (((conv1, _, _), (conv2, _), (conv3, _)), (_, linear)) = &mut next;
         match layer {
-            0 => next.1 .1.reset_params(),
+            0 => linear.reset_params(),
             1 => conv3.reset_params(),
             2 => conv2.reset_params(),
             _ => conv1.reset_params(),

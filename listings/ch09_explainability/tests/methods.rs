@@ -176,9 +176,9 @@ fn cascade_reinitializes_one_more_layer_per_stage_from_the_top() {
     let stages = cascade(&trained);
     assert_eq!(stages.len(), 5);
     let layers = |m: &Model<CLASSES>| {
-        let ((c1, _, _), (c2, _), (c3, _)) = &m.0;
+        let (((c1, _, _), (c2, _), (c3, _)), (_, linear)) = m;
         [
-            m.1 .1.weight.as_vec(),
+            linear.weight.as_vec(),
             c3.weight.as_vec(),
             c2.weight.as_vec(),
             c1.weight.as_vec(),
