@@ -1,10 +1,12 @@
-//! The chapter's figures: pixel grids of explanations (PNG) and the curves behind the
-//! completeness and randomization claims (SVG).
+//! The chapter's figures: labelled grids of explanations and the curves behind the
+//! completeness and randomization claims, all SVG.
 
 use crate::experiments::{Randomization, CELL, CELLS};
 use crate::sanity::LAYERS;
-use anyhow::Result;
-use dudl::figure::{save_svg, Colormap, Legend, LineChart, PixelGrid};
+use anyhow::{Context, Result};
+use dudl::figure::{
+    save_svg, write_atomic, Colormap, Legend, LineChart, PixelGrid, FONT,
+};
 use std::path::Path;
 
 /// Pixels per image pixel in the PNG grids.
@@ -36,43 +38,113 @@ pub fn upsample(map: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-/// Saves rows of equally sized tiles (already in `[0, 1]`) in grey.
-pub fn grey_grid(
-    path: &Path,
-    rows: &[Vec<Vec<f32>>],
-    side: usize,
-) -> Result<()> {
-    let tiles: Vec<Vec<f32>> = rows.iter().flatten().cloned().collect();
-    PixelGrid {
-        tiles: &tiles,
-        height: side,
-        width: side,
-        columns: rows[0].len(),
-        scale: SCALE,
-        colormap: Colormap::Gray,
-        range: (0.0, 1.0),
-    }
-    .save_png(path)
+/// Labels around a grid of tiles: one title per column, one per row (or
+/// none).
+pub struct Labels<'a> {
+    pub columns: &'a [&'a str],
+    pub rows: &'a [String],
 }
 
-/// Saves rows of tiles in `[-1, 1]` with the diverging colormap: blue
-/// negative, white zero, red positive.
-pub fn signed_grid(
+/// Saves rows of equally sized tiles as an SVG: the tiles as one embedded
+/// PNG (grey for values in `[0, 1]`, or blue–white–red for `[-1, 1]`), the
+/// column titles above it and the row titles to its left.
+pub fn labelled_grid(
     path: &Path,
     rows: &[Vec<Vec<f32>>],
     side: usize,
+    colormap: Colormap,
+    labels: &Labels,
 ) -> Result<()> {
     let tiles: Vec<Vec<f32>> = rows.iter().flatten().cloned().collect();
-    PixelGrid {
+    let columns = rows[0].len();
+    let range = match colormap {
+        Colormap::Diverging => (-1.0, 1.0),
+        _ => (0.0, 1.0),
+    };
+    let grid = PixelGrid {
         tiles: &tiles,
         height: side,
         width: side,
-        columns: rows[0].len(),
+        columns,
         scale: SCALE,
-        colormap: Colormap::Diverging,
-        range: (-1.0, 1.0),
+        colormap,
+        range,
+    };
+    let scratch = std::env::temp_dir().join(format!(
+        "ch09-{}-{}",
+        std::process::id(),
+        path.file_name()
+            .context("a figure path names a file")?
+            .to_string_lossy()
+    ));
+    grid.save_png(&scratch)?;
+    let png =
+        std::fs::read(&scratch).context("reading back the rendered grid")?;
+    std::fs::remove_file(&scratch).context("removing the scratch grid")?;
+    let tile = side as u32 * SCALE + 1;
+    let (grid_w, grid_h) =
+        (columns as u32 * tile + 1, rows.len() as u32 * tile + 1);
+    let left = if labels.rows.is_empty() {
+        0
+    } else {
+        ROW_TITLES
+    };
+    let (width, height) = (left + grid_w, COLUMN_TITLES + grid_h);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" \
+         height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
+         font-family=\"{FONT}\" font-size=\"{TEXT}\">\n\
+         <rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n"
+    );
+    for (c, title) in labels.columns.iter().enumerate() {
+        let x = left + c as u32 * tile + tile / 2;
+        svg += &format!(
+            "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{title}</text>\n",
+            COLUMN_TITLES - 9
+        );
     }
-    .save_png(path)
+    for (r, title) in labels.rows.iter().enumerate() {
+        let y = COLUMN_TITLES + r as u32 * tile + tile / 2 + TEXT / 3;
+        svg += &format!(
+            "<text x=\"{}\" y=\"{y}\" text-anchor=\"end\">{title}</text>\n",
+            left - 10
+        );
+    }
+    svg += &format!(
+        "<image x=\"{left}\" y=\"{COLUMN_TITLES}\" width=\"{grid_w}\" \
+         height=\"{grid_h}\" href=\"data:image/png;base64,{}\"/>\n</svg>\n",
+        base64(&png)
+    );
+    write_atomic(path, svg.as_bytes())
+}
+
+/// Height of the column titles' band, width of the row titles' band and the
+/// font size, in pixels.
+const COLUMN_TITLES: u32 = 34;
+const ROW_TITLES: u32 = 190;
+const TEXT: u32 = 20;
+
+/// `bytes` in standard base64 with padding (RFC 4648), for a `data:` URL.
+pub fn base64(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 64] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(DIGITS[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Mean rank correlation with the trained maps against layers re-initialized.

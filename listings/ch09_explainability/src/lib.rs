@@ -18,6 +18,7 @@ pub mod shapes;
 
 use anyhow::Result;
 use dudl::cli::Args;
+use dudl::figure::Colormap;
 use dudl::numbers::Numbers;
 use experiments::*;
 use model::Model;
@@ -26,12 +27,12 @@ use std::time::Instant;
 
 /// The figures `cargo run --release -p ch09_explainability` writes into `images/ch09/`.
 pub const FIGURES: &[&str] = &[
-    "methods.png",
-    "two_objects.png",
-    "cascade.png",
+    "methods.svg",
+    "two_objects.svg",
+    "cascade.svg",
     "cascade_correlation.svg",
     "completeness.svg",
-    "occlusion_digits.png",
+    "occlusion_digits.svg",
 ];
 
 /// SmoothGrad's settings in the figures: samples, and noise as a share of the
@@ -128,7 +129,17 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
         .zip(&examples)
         .map(|(i, s)| methods_row(&model, s, i))
         .collect();
-    figures::grey_grid(&args.figure(FIGURES[0]), &rows, SIDE)?;
+    let labels = figures::Labels {
+        columns: &["canvas", "gradient", "SmoothGrad", "|IG|", "Grad-CAM"],
+        rows: &shapes::NAMES.map(String::from),
+    };
+    figures::labelled_grid(
+        &args.figure(FIGURES[0]),
+        &rows,
+        SIDE,
+        Colormap::Gray,
+        &labels,
+    )?;
 
     let pairs = shapes::shape_pairs(PAIRS_SEED, plan.pairs);
     let two = two_objects(&model, &pairs);
@@ -146,7 +157,24 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
             row
         })
         .collect();
-    figures::grey_grid(&args.figure(FIGURES[1]), &pair_rows, SIDE)?;
+    let pair_names: Vec<String> = pairs[..4]
+        .iter()
+        .map(|s| {
+            let [a, b] = [s.objects[0].class, s.objects[1].class];
+            format!("{}, {}", shapes::NAMES[a], shapes::NAMES[b])
+        })
+        .collect();
+    let labels = figures::Labels {
+        columns: &["canvas", "first class", "second class"],
+        rows: &pair_names,
+    };
+    figures::labelled_grid(
+        &args.figure(FIGURES[1]),
+        &pair_rows,
+        SIDE,
+        Colormap::Gray,
+        &labels,
+    )?;
 
     let explained = &test[..plan.explained];
     let (randomization, stages) = experiments::randomization(&model, explained);
@@ -166,7 +194,19 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
             row
         })
         .collect();
-    figures::grey_grid(&args.figure(FIGURES[2]), &cascade_rows, SIDE)?;
+    let labels = figures::Labels {
+        columns: &[
+            "canvas", "trained", "linear", "+ conv3", "+ conv2", "+ conv1",
+        ],
+        rows: &["gradient", "guided backprop", "Grad-CAM"].map(String::from),
+    };
+    figures::labelled_grid(
+        &args.figure(FIGURES[2]),
+        &cascade_rows,
+        SIDE,
+        Colormap::Gray,
+        &labels,
+    )?;
     figures::cascade_correlation(&args.figure(FIGURES[3]), &randomization)?;
     let last = stages.len() - 1;
     let input_likeness = [0, 1].map(|method| {
@@ -194,10 +234,16 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
                 .collect()
         })
         .collect();
-    figures::signed_grid(
+    let labels = figures::Labels {
+        columns: &["digit", "occlusion", "digit", "occlusion"],
+        rows: &[],
+    };
+    figures::labelled_grid(
         &args.figure(FIGURES[5]),
         &digit_rows,
         dudl::data::mnist::SIDE,
+        Colormap::Diverging,
+        &labels,
     )?;
 
     Ok(Chapter {

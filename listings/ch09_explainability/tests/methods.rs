@@ -197,3 +197,20 @@ fn cascade_reinitializes_one_more_layer_per_stage_from_the_top() {
         }
     }
 }
+
+#[test]
+fn base64_matches_the_rfc_4648_test_vectors() {
+    use ch09_explainability::figures::base64;
+    let vectors = [
+        ("", ""),
+        ("f", "Zg=="),
+        ("fo", "Zm8="),
+        ("foo", "Zm9v"),
+        ("foob", "Zm9vYg=="),
+        ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy"),
+    ];
+    for (plain, encoded) in vectors {
+        assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
+    }
+}
