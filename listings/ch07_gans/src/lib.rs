@@ -85,7 +85,6 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
     let v_star =
         optimal::value(data, fake, |x| optimal::optimal_logit(data, fake, x));
     numbers.fixed("value_optimal", v_star, 4);
-    numbers.fixed("ln4", 4f64.ln(), 4);
     numbers.fixed(
         "value_trained",
         optimal::value(data, fake, |x| trained.d.logit(x)),
