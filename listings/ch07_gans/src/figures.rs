@@ -1,5 +1,6 @@
 //! The chapter's figures.
 
+use crate::digits::DigitRun;
 use crate::dirac::{self, Point};
 use crate::game::{
     non_saturating_grad, non_saturating_loss, saturating_grad, saturating_loss,
@@ -7,7 +8,7 @@ use crate::game::{
 use crate::optimal::{self, QuadraticD, DATA, GENERATOR};
 use crate::ring::{self, RingRun};
 use anyhow::Result;
-use dudl::figure::{save_svg, Legend, LineChart, Panel};
+use dudl::figure::{save_svg, Colormap, Legend, LineChart, Panel, PixelGrid};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::path::Path;
@@ -139,4 +140,38 @@ pub fn ring_snapshots(
     let panels: Vec<&dyn Panel> =
         charts.iter().map(|c| c as &dyn Panel).collect();
     save_svg(path, &panels, vanilla.snapshots.len())
+}
+
+/// 64 generated digits, 8 a row.
+pub fn digit_samples(path: &Path, run: &DigitRun) -> Result<()> {
+    PixelGrid {
+        tiles: &run.samples[..64],
+        height: 28,
+        width: 28,
+        columns: 8,
+        scale: 3,
+        colormap: Colormap::Gray,
+        range: (0.0, 1.0),
+    }
+    .save_png(path)
+}
+
+/// The discriminator's and the generator's losses, averaged every 50 steps.
+pub fn digit_losses(path: &Path, run: &DigitRun) -> Result<()> {
+    let chart = LineChart::new(
+        "Digit GAN losses (mean of 50 steps)",
+        "step",
+        "loss (nats)",
+    )
+    .line(
+        "discriminator: −ln D(x) − ln(1 − D(G(z)))",
+        run.losses.iter().map(|&(t, d, _)| (t as f64, d)),
+    )
+    .line(
+        "generator: −ln D(G(z))",
+        run.losses.iter().map(|&(t, _, g)| (t as f64, g)),
+    )
+    .y_range(0.0, 3.2)
+    .legend(Legend::UpperRight);
+    save_svg(path, &[&chart], 1)
 }

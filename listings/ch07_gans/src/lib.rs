@@ -5,6 +5,7 @@
 //! Jensen–Shannon divergence on 1-D Gaussians ([`optimal`]), the Dirac-GAN
 //! and the R1 penalty ([`dirac`]).
 
+pub mod digits;
 pub mod dirac;
 pub mod exercises;
 pub mod figures;
@@ -22,7 +23,51 @@ pub const FIGURES: &[&str] = &[
     "optimal_discriminator.svg",
     "dirac_gan.svg",
     "ring_snapshots.svg",
+    "digit_samples.png",
+    "digit_losses.svg",
 ];
+
+/// Digit GAN steps (quick, full), its learning rate, classifier epochs.
+pub const DIGIT_STEPS: (usize, usize) = (300, 2000);
+pub const DIGIT_LR: f64 = 5e-4;
+pub const CLASSIFIER_EPOCHS: usize = 8;
+pub const DIGIT_SEED: u64 = 5;
+
+/// What the digits experiment gives: the GAN run, the classifier's test
+/// accuracy, and how it labels real test images and the GAN's samples.
+pub struct DigitsResult {
+    pub run: digits::DigitRun,
+    pub classifier_accuracy: f64,
+    pub real: digits::Labelling,
+    pub fake: digits::Labelling,
+}
+
+/// Trains the classifier and the digit GAN and labels the samples.
+pub fn digits_experiment(steps: usize) -> Result<DigitsResult> {
+    let data = dudl::data::mnist::load(&dudl::data::mnist::default_dir())?;
+    let classifier =
+        digits::train_classifier(&data.train, CLASSIFIER_EPOCHS, DIGIT_SEED);
+    let test: Vec<Vec<f32>> = data
+        .test
+        .images
+        .iter()
+        .map(|image| image.to_vec())
+        .collect();
+    let probs = digits::classify(&classifier, &test);
+    let correct = probs
+        .iter()
+        .zip(&data.test.labels)
+        .filter(|(p, &label)| digits::top_class(p) == label)
+        .count();
+    let run = digits::train_gan(&data.train, steps, DIGIT_LR, DIGIT_SEED);
+    let fake = digits::labelling(&digits::classify(&classifier, &run.samples));
+    Ok(DigitsResult {
+        classifier_accuracy: correct as f64 / test.len() as f64,
+        real: digits::labelling(&probs),
+        fake,
+        run,
+    })
+}
 
 /// Ring training steps (quick, full) and the seed of both ring runs.
 pub const RING_STEPS: (usize, usize) = (500, 2000);
@@ -54,6 +99,36 @@ pub const D_BUDGET: (usize, usize) = (8000, 2000);
 
 /// Plays the chapter's games, writes [`FIGURES`] and returns the numbers.
 pub fn write_chapter(args: &Args) -> Result<Numbers> {
+    let digit_steps = if args.quick {
+        DIGIT_STEPS.0
+    } else {
+        DIGIT_STEPS.1
+    };
+    // The digit GAN trains on its own thread while the games run.
+    let (numbers, digits) = std::thread::scope(|scope| {
+        let digits = scope.spawn(|| digits_experiment(digit_steps));
+        let numbers = games(args);
+        let digits = digits.join().expect("the digits experiment panicked");
+        (numbers, digits)
+    });
+    let (mut numbers, digits) = (numbers?, digits?);
+    figures::digit_samples(&args.figure(FIGURES[4]), &digits.run)?;
+    figures::digit_losses(&args.figure(FIGURES[5]), &digits.run)?;
+    numbers.count("digit_steps", digit_steps);
+    numbers.count("digit_samples", digits::SAMPLES);
+    numbers.count("classifier_epochs", CLASSIFIER_EPOCHS);
+    numbers.percent("classifier_accuracy", digits.classifier_accuracy, 1);
+    numbers.percent("real_confident", digits.real.confident, 1);
+    numbers.percent("fake_confident", digits.fake.confident, 1);
+    numbers.count("fake_classes", digits.fake.classes_present());
+    let rarest = digits.fake.per_class.iter().min().copied().unwrap_or(0);
+    numbers.count("fake_rarest_class", rarest);
+    numbers.write(&args.out_dir)?;
+    Ok(numbers)
+}
+
+/// The 1-D games, the Dirac-GAN and the ring: their figures and numbers.
+fn games(args: &Args) -> Result<Numbers> {
     let mut numbers = Numbers::new();
     figures::generator_gradients(&args.figure(FIGURES[0]))?;
     let (n, steps) = D_BUDGET;
@@ -103,7 +178,6 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         numbers.percent(&format!("ring_{name}_near"), c.near_a_mode(), 1);
     }
     numbers.count("ring_eval", ring::EVAL);
-    numbers.write(&args.out_dir)?;
     Ok(numbers)
 }
 

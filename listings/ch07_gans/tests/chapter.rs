@@ -78,3 +78,42 @@ fn a_bad_flag_is_a_one_line_error_and_a_failing_exit() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("--bogus"), "{stderr}");
 }
+
+/// The text's claims about the full run's digit GAN (2,000 steps): the
+/// classifier labels at least this share of its samples with probability
+/// ≥ 0.9 (against about 80% of real test digits), and every class appears.
+const FAKE_CONFIDENT: f64 = 0.3;
+const CLASSIFIER_ACCURACY: f64 = 0.9;
+
+#[test]
+fn full_run_digit_samples_are_labelled_confidently_often_and_in_all_ten_classes(
+) {
+    let committed = Numbers::committed("ch07").unwrap();
+    let accuracy = committed.value("classifier_accuracy").unwrap();
+    assert!(
+        accuracy >= CLASSIFIER_ACCURACY,
+        "classifier accuracy {accuracy}"
+    );
+    let confident = committed.value("fake_confident").unwrap();
+    assert!(confident >= FAKE_CONFIDENT, "confident share {confident}");
+    let real = committed.value("real_confident").unwrap();
+    assert!(
+        confident < real,
+        "samples {confident} vs real digits {real}"
+    );
+    assert_eq!(committed.value("fake_classes").unwrap(), 10.0);
+}
+
+#[test]
+fn labelling_counts_top_classes_and_confident_rows() {
+    use ch07_gans::digits::{labelling, top_class};
+    let mut sure = [0.01f32; 10];
+    sure[3] = 0.91;
+    let mut unsure = [0.05f32; 10];
+    unsure[7] = 0.55;
+    assert_eq!((top_class(&sure), top_class(&unsure)), (3, 7));
+    let l = labelling(&[sure, unsure, sure, unsure]);
+    assert_eq!(l.confident, 0.5);
+    assert_eq!(l.classes_present(), 2);
+    assert_eq!((l.per_class[3], l.per_class[7]), (2, 2));
+}
