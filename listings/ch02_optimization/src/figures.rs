@@ -29,8 +29,6 @@ pub struct Trajectories {
     pub f: Quadratic,
     /// Named paths, each a list of iterates `[x, y]`.
     pub paths: Vec<(String, Vec<[f64; 2]>)>,
-    /// The square `[-extent, extent]²` shown.
-    pub extent: f64,
 }
 
 fn plot_error(err: impl std::fmt::Debug) -> anyhow::Error {
@@ -39,7 +37,15 @@ fn plot_error(err: impl std::fmt::Debug) -> anyhow::Error {
 
 impl Panel for Trajectories {
     fn draw(&self, area: &Area) -> Result<()> {
-        let e = self.extent;
+        // Equal scales on both axes (a panel is 1.6 times wider than high), every point
+        // inside.
+        let e = 1.05
+            * self
+                .paths
+                .iter()
+                .flat_map(|(_, p)| p)
+                .map(|p| (p[0].abs() / 1.6).max(p[1].abs()))
+                .fold(0.0, f64::max);
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, (FONT, 20))
             .margin(14)
@@ -105,9 +111,10 @@ pub fn quadratic(path: &Path, paths: Trajectories, errors: &[(String, Vec<f64>)]
         "‖x_k − x*‖ / ‖x_0 − x*‖",
     )
     .log_y()
-    .y_range(1e-7, 2.0);
+    .y_range(1e-7, 10.0);
     for (name, error) in errors {
-        chart = chart.line(name, error.iter().enumerate().map(|(k, &e)| (k as f64, e)));
+        let shown = error.iter().take_while(|&&e| e >= 1e-7);
+        chart = chart.line(name, shown.enumerate().map(|(k, &e)| (k as f64, e)));
     }
     save_svg(path, &[&paths, &chart], 2)
 }
@@ -224,7 +231,7 @@ pub fn overfitting(path: &Path, fits: &[Fit]) -> Result<()> {
         "step",
         "cross-entropy (nats)",
     )
-    .log_y()
+    .y_range(0.15, 0.6)
     .legend(Legend::UpperRight);
     for fit in fits {
         right = right.line(&fit.regularizer.name(), points(&|c| c.validation_loss, fit));

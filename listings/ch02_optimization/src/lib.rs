@@ -85,7 +85,7 @@ fn quadratics(numbers: &mut Numbers) -> Result<()> {
 /// Paths of 40 steps on the rotated quadratic: GD, heavy ball and Adam.
 fn paths(f: &Quadratic) -> Vec<(String, Vec<[f64; 2]>)> {
     use quadratic::*;
-    let x0 = [-1.5, 0.6];
+    let x0 = [-1.5, 0.5];
     let (gd_alpha, _) = best_gd(MU, 20.0);
     let (hb_alpha, hb_beta, _) = best_heavy_ball(MU, 20.0);
     let to_points = |p: Vec<Vec<f64>>| p.into_iter().map(|x| [x[0], x[1]]).collect();
@@ -145,12 +145,11 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
     numbers.count("held_out_images", split.validation.len());
 
     quadratics(&mut numbers)?;
-    let rotated = Quadratic::rotated(MU, 20.0, 0.5);
+    let rotated = Quadratic::rotated(MU, 20.0, std::f64::consts::FRAC_PI_4);
     let trajectories = figures::Trajectories {
         title: "κ = 20: 40 steps of each".into(),
         paths: paths(&rotated),
         f: rotated,
-        extent: 1.0,
     };
     figures::quadratic(&args.figure(FIGURES[0]), trajectories, &error_curves())?;
 
