@@ -10,13 +10,13 @@ use rand_distr::{Distribution, StandardNormal};
 // ANCHOR: nesterov_lookahead
 /// Exercise 1. Runs dfdx-style Nesterov SGD (`v ← μv + g`,
 /// `θ ← θ − η(g + μv)`) and the look-ahead form on `diag(1, 100)` with
-/// `η = α`, `μ = β`; returns `max_k |θ_k − y_k|`, where
+/// `η`, `μ = β`; returns `max_k |θ_k − y_k|`, where
 /// `y_k = x_k + β (x_k − x_{k−1})` is the look-ahead point, and
 /// `max_k |θ_k − x_k|`.
-pub fn nesterov_gap(alpha: f64, beta: f64, steps: usize) -> (f64, f64) {
+pub fn nesterov_gap(eta: f64, beta: f64, steps: usize) -> (f64, f64) {
     let f = Quadratic::diagonal(&[1.0, 100.0]);
-    let x = nesterov(&f, &[1.0, 1.0], alpha, beta, steps);
-    let mut sgd = Sgd::new(alpha, beta, true, WeightDecay::None);
+    let x = nesterov(&f, &[1.0, 1.0], eta, beta, steps);
+    let mut sgd = Sgd::new(eta, beta, true, WeightDecay::None);
     let mut theta = vec![1.0f32, 1.0];
     let (mut to_y, mut to_x): (f64, f64) = (0.0, 0.0);
     for k in 1..=steps {

@@ -15,6 +15,7 @@ pub mod experiments;
 pub mod figures;
 pub mod generalization;
 pub mod init;
+pub mod noise;
 pub mod optimizers;
 pub mod quadratic;
 pub mod schedules;
@@ -49,10 +50,10 @@ fn quadratics(numbers: &mut Numbers) -> Result<()> {
     use quadratic::*;
     let f = Quadratic::diagonal(&[MU, L]);
     let x0 = [1.0, 1.0];
-    let (gd_alpha, gd_rate) = best_gd(MU, L);
-    let (hb_alpha, hb_beta, hb_rate) = best_heavy_ball(MU, L);
-    let gd = gradient_descent(&f, &x0, gd_alpha, 2000);
-    let hb = heavy_ball(&f, &x0, hb_alpha, hb_beta, 2000);
+    let (gd_eta, gd_rate) = best_gd(MU, L);
+    let (hb_eta, hb_beta, hb_rate) = best_heavy_ball(MU, L);
+    let gd = gradient_descent(&f, &x0, gd_eta, 2000);
+    let hb = heavy_ball(&f, &x0, hb_eta, hb_beta, 2000);
     let nesterov_beta = ((L / MU).sqrt() - 1.0) / ((L / MU).sqrt() + 1.0);
     let nest = nesterov(&f, &x0, 1.0 / L, nesterov_beta, 2000);
     let count = |path: &[Vec<f64>]| {
@@ -61,9 +62,9 @@ fn quadratics(numbers: &mut Numbers) -> Result<()> {
     let (gd_n, hb_n, nest_n) = (count(&gd)?, count(&hb)?, count(&nest)?);
     let (gd_theory, hb_theory) = predicted_iterations(MU, L, TOL);
     numbers.count("kappa", (L / MU) as usize);
-    numbers.fixed("gd_alpha", gd_alpha, 4);
+    numbers.fixed("gd_eta", gd_eta, 4);
     numbers.fixed("gd_rate", gd_rate, 4);
-    numbers.fixed("hb_alpha", hb_alpha, 4);
+    numbers.fixed("hb_eta", hb_eta, 4);
     numbers.fixed("hb_beta", hb_beta, 4);
     numbers.fixed("hb_rate", hb_rate, 4);
     numbers.count("gd_iterations", gd_n);
@@ -86,8 +87,8 @@ fn quadratics(numbers: &mut Numbers) -> Result<()> {
 fn paths(f: &Quadratic) -> Vec<(String, Vec<[f64; 2]>)> {
     use quadratic::*;
     let x0 = [-1.5, 0.5];
-    let (gd_alpha, _) = best_gd(MU, 20.0);
-    let (hb_alpha, hb_beta, _) = best_heavy_ball(MU, 20.0);
+    let (gd_eta, _) = best_gd(MU, 20.0);
+    let (hb_eta, hb_beta, _) = best_heavy_ball(MU, 20.0);
     let to_points = |p: Vec<Vec<f64>>| p.into_iter().map(|x| [x[0], x[1]]).collect();
     let mut adam = optimizers::Adam::new(0.1, WeightDecay::None);
     let mut theta = x0.map(|v| v as f32).to_vec();
@@ -101,11 +102,11 @@ fn paths(f: &Quadratic) -> Vec<(String, Vec<[f64; 2]>)> {
     vec![
         (
             "GD, best step".into(),
-            to_points(gradient_descent(f, &x0, gd_alpha, 40)),
+            to_points(gradient_descent(f, &x0, gd_eta, 40)),
         ),
         (
-            "heavy ball, best α, β".into(),
-            to_points(heavy_ball(f, &x0, hb_alpha, hb_beta, 40)),
+            "heavy ball, best η, β".into(),
+            to_points(heavy_ball(f, &x0, hb_eta, hb_beta, 40)),
         ),
         ("Adam η = 0.1".into(), adam_path),
     ]
@@ -116,21 +117,21 @@ fn error_curves() -> Vec<(String, Vec<f64>)> {
     use quadratic::*;
     let f = Quadratic::diagonal(&[MU, L]);
     let x0 = [1.0, 1.0];
-    let (gd_alpha, _) = best_gd(MU, L);
-    let (hb_alpha, hb_beta, _) = best_heavy_ball(MU, L);
+    let (gd_eta, _) = best_gd(MU, L);
+    let (hb_eta, hb_beta, _) = best_heavy_ball(MU, L);
     let nesterov_beta = ((L / MU).sqrt() - 1.0) / ((L / MU).sqrt() + 1.0);
     let relative = |p: Vec<Vec<f64>>| p.iter().map(|x| norm(x) / norm(&x0)).collect();
     vec![
         (
-            "GD, α = 2/(L+μ)".into(),
-            relative(gradient_descent(&f, &x0, gd_alpha, 800)),
+            "GD, η = 2/(L+μ)".into(),
+            relative(gradient_descent(&f, &x0, gd_eta, 800)),
         ),
         (
-            "heavy ball, best α, β".into(),
-            relative(heavy_ball(&f, &x0, hb_alpha, hb_beta, 800)),
+            "heavy ball, best η, β".into(),
+            relative(heavy_ball(&f, &x0, hb_eta, hb_beta, 800)),
         ),
         (
-            "Nesterov, α = 1/L".into(),
+            "Nesterov, η = 1/L".into(),
             relative(nesterov(&f, &x0, 1.0 / L, nesterov_beta, 800)),
         ),
     ]
@@ -174,6 +175,13 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
     let (deep, curves) = left?;
     let (fits, scheduled, range, warmup) = right?;
 
+    let one = noise::gradient_noise(&split.train, 1, 400, experiments::SEED);
+    for batch in [8, 64] {
+        let measured = noise::gradient_noise(&split.train, batch, 400, experiments::SEED) / one;
+        let predicted = noise::predicted_noise_ratio(split.train.len(), batch);
+        numbers.fixed(&format!("noise_{batch}"), measured, 4);
+        numbers.fixed(&format!("noise_{batch}_theory"), predicted, 4);
+    }
     agreement(&split, &mut numbers)?;
     adam(&split, &mut numbers);
     debugging(&split, &mut numbers);

@@ -54,14 +54,14 @@ pub fn norm(x: &[f64]) -> f64 {
 }
 
 // ANCHOR: gd
-/// `steps` iterations of gradient descent `x ← x − α ∇f(x)`, from `x0`;
+/// `steps` iterations of gradient descent `x ← x − η ∇f(x)`, from `x0`;
 /// returns every iterate, `x0` first.
-pub fn gradient_descent(f: &Quadratic, x0: &[f64], alpha: f64, steps: usize) -> Vec<Vec<f64>> {
+pub fn gradient_descent(f: &Quadratic, x0: &[f64], eta: f64, steps: usize) -> Vec<Vec<f64>> {
     let mut path = vec![x0.to_vec()];
     for _ in 0..steps {
         let x = path.last().unwrap();
         let g = f.grad(x);
-        let next = x.iter().zip(&g).map(|(x, g)| x - alpha * g).collect();
+        let next = x.iter().zip(&g).map(|(x, g)| x - eta * g).collect();
         path.push(next);
     }
     path
@@ -69,16 +69,16 @@ pub fn gradient_descent(f: &Quadratic, x0: &[f64], alpha: f64, steps: usize) -> 
 // ANCHOR_END: gd
 
 // ANCHOR: heavy_ball
-/// Polyak's heavy ball, `x_{k+1} = x_k − α ∇f(x_k) + β (x_k − x_{k−1})`,
+/// Polyak's heavy ball, `x_{k+1} = x_k − η ∇f(x_k) + β (x_k − x_{k−1})`,
 /// from rest (`x_{−1} = x_0`); returns every iterate, `x0` first.
-pub fn heavy_ball(f: &Quadratic, x0: &[f64], alpha: f64, beta: f64, steps: usize) -> Vec<Vec<f64>> {
+pub fn heavy_ball(f: &Quadratic, x0: &[f64], eta: f64, beta: f64, steps: usize) -> Vec<Vec<f64>> {
     let mut path = vec![x0.to_vec()];
     let mut previous = x0.to_vec();
     for _ in 0..steps {
         let x = path.last().unwrap().clone();
         let g = f.grad(&x);
         let next = (0..f.n)
-            .map(|i| x[i] - alpha * g[i] + beta * (x[i] - previous[i]))
+            .map(|i| x[i] - eta * g[i] + beta * (x[i] - previous[i]))
             .collect();
         previous = x;
         path.push(next);
@@ -89,9 +89,9 @@ pub fn heavy_ball(f: &Quadratic, x0: &[f64], alpha: f64, beta: f64, steps: usize
 
 // ANCHOR: nesterov
 /// Nesterov's method: step from the look-ahead point
-/// `y_k = x_k + β (x_k − x_{k−1})`, `x_{k+1} = y_k − α ∇f(y_k)`;
+/// `y_k = x_k + β (x_k − x_{k−1})`, `x_{k+1} = y_k − η ∇f(y_k)`;
 /// returns every iterate `x_k`, `x0` first.
-pub fn nesterov(f: &Quadratic, x0: &[f64], alpha: f64, beta: f64, steps: usize) -> Vec<Vec<f64>> {
+pub fn nesterov(f: &Quadratic, x0: &[f64], eta: f64, beta: f64, steps: usize) -> Vec<Vec<f64>> {
     let mut path = vec![x0.to_vec()];
     let mut previous = x0.to_vec();
     for _ in 0..steps {
@@ -100,7 +100,7 @@ pub fn nesterov(f: &Quadratic, x0: &[f64], alpha: f64, beta: f64, steps: usize) 
             .map(|i| x[i] + beta * (x[i] - previous[i]))
             .collect();
         let g = f.grad(&y);
-        path.push(y.iter().zip(&g).map(|(y, g)| y - alpha * g).collect());
+        path.push(y.iter().zip(&g).map(|(y, g)| y - eta * g).collect());
         previous = x;
     }
     path
@@ -109,18 +109,18 @@ pub fn nesterov(f: &Quadratic, x0: &[f64], alpha: f64, beta: f64, steps: usize) 
 
 // ANCHOR: tuning
 /// The best fixed step of gradient descent on eigenvalues in `[mu, l]`,
-/// `α = 2/(L + μ)`, and its rate `ρ = (κ − 1)/(κ + 1)` with `κ = L/μ`.
+/// `η = 2/(L + μ)`, and its rate `ρ = (κ − 1)/(κ + 1)` with `κ = L/μ`.
 pub fn best_gd(mu: f64, l: f64) -> (f64, f64) {
     let kappa = l / mu;
     (2.0 / (l + mu), (kappa - 1.0) / (kappa + 1.0))
 }
 
-/// The heavy ball's optimal `α = (2/(√L + √μ))²`, `β = ((√κ−1)/(√κ+1))²`
+/// The heavy ball's optimal `η = (2/(√L + √μ))²`, `β = ((√κ−1)/(√κ+1))²`
 /// and its rate `ρ = √β = (√κ − 1)/(√κ + 1)`.
 pub fn best_heavy_ball(mu: f64, l: f64) -> (f64, f64, f64) {
-    let alpha = (2.0 / (l.sqrt() + mu.sqrt())).powi(2);
+    let eta = (2.0 / (l.sqrt() + mu.sqrt())).powi(2);
     let rho = ((l / mu).sqrt() - 1.0) / ((l / mu).sqrt() + 1.0);
-    (alpha, rho * rho, rho)
+    (eta, rho * rho, rho)
 }
 // ANCHOR_END: tuning
 
