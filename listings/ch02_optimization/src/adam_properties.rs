@@ -12,7 +12,12 @@ pub const SEED: u64 = 22;
 // ANCHOR: scaled
 /// θ_0, θ_1, …, θ_steps of `opt` on the small MLP when the loss is
 /// multiplied by `scale`: the gradient is that of `scale · L`.
-pub fn trajectory(opt: &mut dyn Optimizer, scale: f32, data: &Set, steps: usize) -> Vec<Vec<f32>> {
+pub fn trajectory(
+    opt: &mut dyn Optimizer,
+    scale: f32,
+    data: &Set,
+    steps: usize,
+) -> Vec<Vec<f32>> {
     let dev = Dev::seed_from_u64(SEED);
     let mut model: Mlp = dev.build_module::<MlpArch, f32>();
     let mut theta = task::parameters(&model);
@@ -26,7 +31,8 @@ pub fn trajectory(opt: &mut dyn Optimizer, scale: f32, data: &Set, steps: usize)
     for batch in task::minibatches(data.len(), &run) {
         let (x, y) = data.batch(&dev, &batch);
         let logits = model.forward(x.traced(model.alloc_grads()));
-        let grads = (cross_entropy_with_logits_loss(logits, y) * scale).backward();
+        let grads =
+            (cross_entropy_with_logits_loss(logits, y) * scale).backward();
         opt.step(&mut theta, &task::gradient(&model, &grads));
         task::set_parameters(&mut model, &theta);
         path.push(theta.clone());
@@ -37,7 +43,10 @@ pub fn trajectory(opt: &mut dyn Optimizer, scale: f32, data: &Set, steps: usize)
 
 /// `|θ_1,i − θ_0,i|` for every parameter with a non-zero first gradient, and how many
 /// parameters had a gradient of exactly zero (and did not move).
-pub fn first_step_sizes(opt: &mut dyn Optimizer, data: &Set) -> (Vec<f64>, usize) {
+pub fn first_step_sizes(
+    opt: &mut dyn Optimizer,
+    data: &Set,
+) -> (Vec<f64>, usize) {
     let path = trajectory(opt, 1.0, data, 1);
     let moved: Vec<f64> = path[0]
         .iter()

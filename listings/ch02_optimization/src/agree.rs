@@ -3,7 +3,9 @@
 use crate::optimizers::{self, Optimizer};
 use crate::task::{self, Method, Mlp, MlpArch, Run, Set};
 use anyhow::Result;
-use dfdx::optim::{AdamConfig, Momentum, RMSpropConfig, SgdConfig, WeightDecay};
+use dfdx::optim::{
+    AdamConfig, Momentum, RMSpropConfig, SgdConfig, WeightDecay,
+};
 use dfdx::prelude::*;
 use dudl::Dev;
 

@@ -26,7 +26,8 @@ pub fn overfit_one_batch(
     let (x, y) = data.batch(&dev, &indices);
     (0..steps)
         .map(|_| {
-            let (loss, grads) = task::loss_and_grads(&mut model, x.clone(), y.clone());
+            let (loss, grads) =
+                task::loss_and_grads(&mut model, x.clone(), y.clone());
             opt.step(&mut theta, &task::gradient(&model, &grads));
             task::set_parameters(&mut model, &theta);
             loss
@@ -38,20 +39,27 @@ pub fn overfit_one_batch(
 // ANCHOR: update_ratio
 /// The update-to-weight ratio `‖Δ W_l‖ / ‖W_l‖` of each of the small MLP's
 /// three weight matrices, averaged over the first `steps` steps of `opt`.
-pub fn update_ratios(opt: &mut dyn Optimizer, data: &Set, steps: usize) -> [f64; 3] {
+pub fn update_ratios(
+    opt: &mut dyn Optimizer,
+    data: &Set,
+    steps: usize,
+) -> [f64; 3] {
     let dev = Dev::seed_from_u64(SEED);
     let mut model: Mlp = dev.build_module::<MlpArch, f32>();
     let mut theta = task::parameters(&model);
     let mut sums = [0.0; 3];
     for step in 0..steps {
-        let indices: Vec<usize> = (0..32).map(|i| (32 * step + i) % data.len()).collect();
+        let indices: Vec<usize> =
+            (0..32).map(|i| (32 * step + i) % data.len()).collect();
         let (x, y) = data.batch(&dev, &indices);
         let (_, grads) = task::loss_and_grads(&mut model, x, y);
         let before = theta.clone();
         opt.step(&mut theta, &task::gradient(&model, &grads));
         task::set_parameters(&mut model, &theta);
         for (l, range) in weight_ranges().into_iter().enumerate() {
-            let norm = |v: &[f32]| v.iter().map(|a| (*a as f64).powi(2)).sum::<f64>().sqrt();
+            let norm = |v: &[f32]| {
+                v.iter().map(|a| (*a as f64).powi(2)).sum::<f64>().sqrt()
+            };
             let delta: Vec<f32> = theta[range.clone()]
                 .iter()
                 .zip(&before[range.clone()])

@@ -51,7 +51,12 @@ pub fn relu_second_moment(samples: usize, seed: u64) -> f64 {
 // ANCHOR: warmup_cosine
 /// Exercise 3. Linear warm-up from `η₀/W` to `η₀` over the first `W` steps,
 /// then cosine decay from `η₀` to 0 over the remaining `T − W`.
-pub fn warmup_cosine(lr0: f64, step: usize, warmup: usize, total: usize) -> f64 {
+pub fn warmup_cosine(
+    lr0: f64,
+    step: usize,
+    warmup: usize,
+    total: usize,
+) -> f64 {
     if step < warmup {
         lr0 * (step + 1) as f64 / warmup as f64
     } else {

@@ -172,7 +172,9 @@ pub fn schedule_list(peak: f64) -> Vec<(&'static str, Schedule)> {
         ),
         (
             "warm-up + cosine",
-            Box::new(move |t, n| schedules::warmup(schedules::cosine(peak, t, n), t, n / 10)),
+            Box::new(move |t, n| {
+                schedules::warmup(schedules::cosine(peak, t, n), t, n / 10)
+            }),
         ),
     ]
 }
@@ -195,8 +197,14 @@ pub fn schedules_run(
             let steps = budget.steps;
             let data = (&split.train, &split.validation);
             let lr_at = |t| schedule(t, steps);
-            let history =
-                task::train(&mut model, method, &lr_at, data, run(steps), &mut |_, _| {})?;
+            let history = task::train(
+                &mut model,
+                method,
+                &lr_at,
+                data,
+                run(steps),
+                &mut |_, _| {},
+            )?;
             let (train_loss, _) = task::evaluate(&model, &split.train);
             Ok((
                 Curve {
@@ -258,7 +266,14 @@ pub fn overfitting(split: &Split, budget: &Budget) -> Result<Vec<Fit>> {
         Regularizer::Dropout(DROPOUT),
     ]
     .into_iter()
-    .map(|r| generalization::fit(r, (&train, &split.validation, &split.test), run, SEED))
+    .map(|r| {
+        generalization::fit(
+            r,
+            (&train, &split.validation, &split.test),
+            run,
+            SEED,
+        )
+    })
     .collect()
 }
 

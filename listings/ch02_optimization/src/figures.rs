@@ -78,14 +78,21 @@ impl Panel for Trajectories {
         }
         for (i, (name, path)) in self.paths.iter().enumerate() {
             let style = color(i).stroke_width(2);
-            let points: Vec<(f64, f64)> = path.iter().map(|p| (p[0], p[1])).collect();
+            let points: Vec<(f64, f64)> =
+                path.iter().map(|p| (p[0], p[1])).collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), style))
                 .map_err(plot_error)?
                 .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], style)
+                });
             chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 2, color(i).filled())))
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&p| Circle::new(p, 2, color(i).filled())),
+                )
                 .map_err(plot_error)?;
         }
         chart
@@ -104,7 +111,11 @@ impl Panel for Trajectories {
 
 /// Paths on the ill-conditioned quadratic (left) and the error of GD and momentum against
 /// the iteration on `diag(1, 100)` (right).
-pub fn quadratic(path: &Path, paths: Trajectories, errors: &[(String, Vec<f64>)]) -> Result<()> {
+pub fn quadratic(
+    path: &Path,
+    paths: Trajectories,
+    errors: &[(String, Vec<f64>)],
+) -> Result<()> {
     let mut chart = LineChart::new(
         "Distance to the minimum, κ = 100",
         "iteration k",
@@ -114,7 +125,8 @@ pub fn quadratic(path: &Path, paths: Trajectories, errors: &[(String, Vec<f64>)]
     .y_range(1e-7, 10.0);
     for (name, error) in errors {
         let shown = error.iter().take_while(|&&e| e >= 1e-7);
-        chart = chart.line(name, shown.enumerate().map(|(k, &e)| (k as f64, e)));
+        chart =
+            chart.line(name, shown.enumerate().map(|(k, &e)| (k as f64, e)));
     }
     save_svg(path, &[&paths, &chart], 2)
 }
@@ -128,7 +140,8 @@ pub fn optimizers(path: &Path, curves: &[Curve]) -> Result<()> {
     )
     .log_y();
     for curve in curves {
-        chart = chart.line(&curve.name, window_means(&curve.history.losses, 25));
+        chart =
+            chart.line(&curve.name, window_means(&curve.history.losses, 25));
     }
     save_svg(path, &[&chart], 1)
 }
@@ -197,7 +210,8 @@ pub fn schedules(
     .log_y()
     .legend(Legend::LowerLeft);
     for curve in runs {
-        right = right.line(&curve.name, window_means(&curve.history.losses, 50));
+        right =
+            right.line(&curve.name, window_means(&curve.history.losses, 50));
     }
     save_svg(path, &[&left, &middle, &right], 3)
 }
@@ -234,7 +248,8 @@ pub fn overfitting(path: &Path, fits: &[Fit]) -> Result<()> {
     .y_range(0.15, 0.6)
     .legend(Legend::UpperRight);
     for fit in fits {
-        right = right.line(&fit.regularizer.name(), points(&|c| c.validation_loss, fit));
+        right = right
+            .line(&fit.regularizer.name(), points(&|c| c.validation_loss, fit));
     }
     save_svg(path, &[&left, &right], 2)
 }

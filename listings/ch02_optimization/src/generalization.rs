@@ -97,7 +97,8 @@ pub fn fit(
         run,
         &mut keep_best,
     )?;
-    let (best, best_model) = best.context("no checkpoint: run.eval_every must be > 0")?;
+    let (best, best_model) =
+        best.context("no checkpoint: run.eval_every must be > 0")?;
     Ok(Fit {
         regularizer,
         history,

@@ -54,7 +54,8 @@ pub fn initialize<const I: usize, const O: usize>(
         Init::Xavier => 2.0 / (I + O) as f32,
         Init::He => 2.0 / I as f32,
     };
-    let normal = Normal::new(0.0, variance.sqrt()).expect("a positive variance");
+    let normal =
+        Normal::new(0.0, variance.sqrt()).expect("a positive variance");
     layer.weight.fill_with_distr(normal);
     layer.bias.fill_with_zeros();
 }
@@ -122,7 +123,8 @@ pub fn layer_stds(model: &Deep, x: Inputs) -> Vec<f64> {
     let std = |z: &Tensor<(usize, Const<DEEP_WIDTH>), f32, Dev>| {
         let v = z.as_vec();
         let mean = v.iter().sum::<f32>() / v.len() as f32;
-        (v.iter().map(|a| (a - mean).powi(2)).sum::<f32>() / v.len() as f32).sqrt() as f64
+        (v.iter().map(|a| (a - mean).powi(2)).sum::<f32>() / v.len() as f32)
+            .sqrt() as f64
     };
     let mut z = model.0 .0.forward(x);
     let mut stds = vec![std(&z)];
@@ -132,7 +134,8 @@ pub fn layer_stds(model: &Deep, x: Inputs) -> Vec<f64> {
     }
     let logits = model.2.forward(z.relu()).as_vec();
     let mean = logits.iter().sum::<f32>() / logits.len() as f32;
-    let var = logits.iter().map(|a| (a - mean).powi(2)).sum::<f32>() / logits.len() as f32;
+    let var = logits.iter().map(|a| (a - mean).powi(2)).sum::<f32>()
+        / logits.len() as f32;
     stds.push(var.sqrt() as f64);
     stds
 }

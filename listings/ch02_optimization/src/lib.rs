@@ -57,7 +57,8 @@ fn quadratics(numbers: &mut Numbers) -> Result<()> {
     let nesterov_beta = ((L / MU).sqrt() - 1.0) / ((L / MU).sqrt() + 1.0);
     let nest = nesterov(&f, &x0, 1.0 / L, nesterov_beta, 2000);
     let count = |path: &[Vec<f64>]| {
-        iterations_to(path, TOL).ok_or_else(|| anyhow!("no convergence to {TOL}"))
+        iterations_to(path, TOL)
+            .ok_or_else(|| anyhow!("no convergence to {TOL}"))
     };
     let (gd_n, hb_n, nest_n) = (count(&gd)?, count(&hb)?, count(&nest)?);
     let (gd_theory, hb_theory) = predicted_iterations(MU, L, TOL);
@@ -89,7 +90,8 @@ fn paths(f: &Quadratic) -> Vec<(String, Vec<[f64; 2]>)> {
     let x0 = [-1.5, 0.5];
     let (gd_eta, _) = best_gd(MU, 20.0);
     let (hb_eta, hb_beta, _) = best_heavy_ball(MU, 20.0);
-    let to_points = |p: Vec<Vec<f64>>| p.into_iter().map(|x| [x[0], x[1]]).collect();
+    let to_points =
+        |p: Vec<Vec<f64>>| p.into_iter().map(|x| [x[0], x[1]]).collect();
     let mut adam = optimizers::Adam::new(0.1, WeightDecay::None);
     let mut theta = x0.map(|v| v as f32).to_vec();
     let mut adam_path = vec![x0];
@@ -120,7 +122,8 @@ fn error_curves() -> Vec<(String, Vec<f64>)> {
     let (gd_eta, _) = best_gd(MU, L);
     let (hb_eta, hb_beta, _) = best_heavy_ball(MU, L);
     let nesterov_beta = ((L / MU).sqrt() - 1.0) / ((L / MU).sqrt() + 1.0);
-    let relative = |p: Vec<Vec<f64>>| p.iter().map(|x| norm(x) / norm(&x0)).collect();
+    let relative =
+        |p: Vec<Vec<f64>>| p.iter().map(|x| norm(x) / norm(&x0)).collect();
     vec![
         (
             "GD, η = 2/(L+μ)".into(),
@@ -152,7 +155,11 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         paths: paths(&rotated),
         f: rotated,
     };
-    figures::quadratic(&args.figure(FIGURES[0]), trajectories, &error_curves())?;
+    figures::quadratic(
+        &args.figure(FIGURES[0]),
+        trajectories,
+        &error_curves(),
+    )?;
 
     let (left, right) = std::thread::scope(|s| {
         let left = s.spawn(|| -> Result<_> {
@@ -177,7 +184,9 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
 
     let one = noise::gradient_noise(&split.train, 1, 400, experiments::SEED);
     for batch in [8, 64] {
-        let measured = noise::gradient_noise(&split.train, batch, 400, experiments::SEED) / one;
+        let measured =
+            noise::gradient_noise(&split.train, batch, 400, experiments::SEED)
+                / one;
         let predicted = noise::predicted_noise_ratio(split.train.len(), batch);
         numbers.fixed(&format!("noise_{batch}"), measured, 4);
         numbers.fixed(&format!("noise_{batch}_theory"), predicted, 4);
@@ -186,7 +195,9 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
     adam(&split, &mut numbers);
     debugging(&split, &mut numbers);
 
-    for (key, curve) in ["sgd", "momentum", "rmsprop", "adam"].iter().zip(&curves) {
+    for (key, curve) in
+        ["sgd", "momentum", "rmsprop", "adam"].iter().zip(&curves)
+    {
         numbers.fixed(
             &format!("final_loss_{key}"),
             tail_mean(&curve.history.losses, 100),
@@ -197,9 +208,10 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
 
     initialization(&split, &deep, &mut numbers, &args.figure(FIGURES[2]))?;
 
-    for (key, (_, train_loss)) in ["constant", "step", "cosine", "warmup_cosine"]
-        .iter()
-        .zip(&scheduled)
+    for (key, (_, train_loss)) in
+        ["constant", "step", "cosine", "warmup_cosine"]
+            .iter()
+            .zip(&scheduled)
     {
         numbers.scientific(&format!("schedule_{key}"), *train_loss, 1);
     }
@@ -207,18 +219,18 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
     numbers.fixed("warmup_lr", WARMUP_LR, 2);
     numbers.fixed("hot_cosine", warmup[0].1, 3);
     numbers.fixed("hot_warmup_cosine", warmup[1].1, 3);
-    let (best_lr, best_loss) =
-        range
-            .iter()
-            .copied()
-            .fold((0.0, f64::INFINITY), |b, p| if p.1 < b.1 { p } else { b });
+    let (best_lr, best_loss) = range
+        .iter()
+        .copied()
+        .fold((0.0, f64::INFINITY), |b, p| if p.1 < b.1 { p } else { b });
     numbers.scientific("range_best_lr", best_lr, 1);
     numbers.fixed("range_best_loss", best_loss, 2);
     numbers.scientific("range_last_lr", range.last().map_or(0.0, |p| p.0), 1);
     let shapes = experiments::schedule_list(1.0)
         .into_iter()
         .map(|(name, schedule)| {
-            let points = (0..=100).map(|t| (t as f64, schedule(t, 100))).collect();
+            let points =
+                (0..=100).map(|t| (t as f64, schedule(t, 100))).collect();
             (name.to_string(), points)
         })
         .collect::<Vec<_>>();
@@ -243,6 +255,11 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
             &format!("{key}_best_validation_loss"),
             fit.best.validation_loss,
             3,
+        );
+        numbers.percent(
+            &format!("{key}_best_validation_accuracy"),
+            fit.best.validation_accuracy,
+            1,
         );
         numbers.percent(
             &format!("{key}_test_accuracy_best"),
@@ -290,7 +307,12 @@ fn agreement(split: &task::Split, numbers: &mut Numbers) -> Result<()> {
     ];
     let mut worst: f64 = 0.0;
     for (key, mut pair) in keys.iter().zip(agree::pairs()) {
-        let diff = agree::max_difference(pair.dfdx, pair.scratch.as_mut(), &split.train, 100)?;
+        let diff = agree::max_difference(
+            pair.dfdx,
+            pair.scratch.as_mut(),
+            &split.train,
+            100,
+        )?;
         numbers.scientific(&format!("agree_{key}"), diff, 1);
         worst = worst.max(diff);
     }
@@ -321,11 +343,9 @@ fn adam(split: &task::Split, numbers: &mut Numbers) {
             steps,
         )
     };
-    numbers.scientific(
-        "adam_scale_gap",
-        max_gap(&adam_path(1.0), &adam_path(1000.0)),
-        1,
-    );
+    let (plain, scaled) = (adam_path(1.0), adam_path(1000.0));
+    numbers.scientific("adam_scale_gap", max_gap(&plain, &scaled), 1);
+    numbers.scientific("adam_moved", max_gap(&plain[..1], &plain[steps..]), 1);
     let sgd_path = |scale| {
         trajectory(
             &mut optimizers::Sgd::new(0.01, 0.0, false, WeightDecay::None),
@@ -334,7 +354,8 @@ fn adam(split: &task::Split, numbers: &mut Numbers) {
             1,
         )
     };
-    let ratio = step_lengths(&sgd_path(1000.0))[0] / step_lengths(&sgd_path(1.0))[0];
+    let ratio =
+        step_lengths(&sgd_path(1000.0))[0] / step_lengths(&sgd_path(1.0))[0];
     numbers.fixed("sgd_scale_ratio", ratio, 1);
 }
 
@@ -346,7 +367,11 @@ fn debugging(split: &task::Split, numbers: &mut Numbers) {
         32,
         200,
     );
-    numbers.scientific("one_batch_loss", *losses.last().unwrap_or(&f64::NAN), 1);
+    numbers.scientific(
+        "one_batch_loss",
+        *losses.last().unwrap_or(&f64::NAN),
+        1,
+    );
     for (key, mut opt) in [
         (
             "sgd",
@@ -376,9 +401,11 @@ fn initialization(
     let mut stds = Vec::new();
     let (x, _) = split.validation.first(256).all(&dudl::Dev::default());
     for (key, &init) in keys.iter().zip(&Init::ALL) {
-        let gains = init::variance_gains::<512, 256>(init, 8, experiments::SEED);
+        let gains =
+            init::variance_gains::<512, 256>(init, 8, experiments::SEED);
         numbers.fixed(&format!("gain_{key}"), init::geometric_mean(&gains), 3);
-        let layer_stds = init::layer_stds(&init::deep(init, experiments::SEED), x.clone());
+        let layer_stds =
+            init::layer_stds(&init::deep(init, experiments::SEED), x.clone());
         numbers.scientific(&format!("deep_std_first_{key}"), layer_stds[0], 1);
         numbers.scientific(
             &format!("deep_std_last_{key}"),

@@ -11,7 +11,12 @@ use rand::SeedableRng;
 /// `E ‖g_B − g‖²`: the mean squared distance between the gradient of `draws`
 /// random minibatches of `batch` images (drawn without replacement) and the
 /// full-batch gradient `g` of `data`, at the small MLP's initialization.
-pub fn gradient_noise(data: &Set, batch: usize, draws: usize, seed: u64) -> f64 {
+pub fn gradient_noise(
+    data: &Set,
+    batch: usize,
+    draws: usize,
+    seed: u64,
+) -> f64 {
     let dev = Dev::seed_from_u64(seed);
     let mut model: Mlp = dev.build_module::<MlpArch, f32>();
     let mut gradient_of = |indices: &[usize]| {

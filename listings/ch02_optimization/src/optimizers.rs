@@ -44,8 +44,8 @@ impl WeightDecay {
 // ANCHOR_END: weight_decay
 
 // ANCHOR: sgd
-/// SGD with momentum μ: `v ← μ v + g`, then `θ ← θ − η v` (heavy ball) or
-/// `θ ← θ − η (g + μ v)` (Nesterov). With μ = 0 both are plain SGD.
+/// SGD with momentum β: `v ← β v + g`, then `θ ← θ − η v` (heavy ball) or
+/// `θ ← θ − η (g + β v)` (Nesterov). With β = 0 both are plain SGD.
 #[derive(Clone, Debug)]
 pub struct Sgd {
     pub lr: f64,
@@ -58,11 +58,11 @@ pub struct Sgd {
 impl Optimizer for Sgd {
     fn step(&mut self, theta: &mut [f32], grad: &[f32]) {
         self.velocity.resize(theta.len(), 0.0);
-        let (lr, mu) = (self.lr as f32, self.momentum as f32);
+        let (lr, beta) = (self.lr as f32, self.momentum as f32);
         for ((p, &g), v) in theta.iter_mut().zip(grad).zip(&mut self.velocity) {
             let g = self.weight_decay.gradient(g, *p);
-            *v = g + mu * *v;
-            let direction = if self.nesterov { g + mu * *v } else { *v };
+            *v = g + beta * *v;
+            let direction = if self.nesterov { g + beta * *v } else { *v };
             *p -= direction * lr + self.weight_decay.shrink(self.lr, *p);
         }
     }
@@ -75,7 +75,12 @@ impl Optimizer for Sgd {
 
 impl Sgd {
     /// SGD with learning rate `lr`, momentum `momentum` and the given weight decay.
-    pub fn new(lr: f64, momentum: f64, nesterov: bool, weight_decay: WeightDecay) -> Self {
+    pub fn new(
+        lr: f64,
+        momentum: f64,
+        nesterov: bool,
+        weight_decay: WeightDecay,
+    ) -> Self {
         Sgd {
             lr,
             momentum,
@@ -103,7 +108,8 @@ impl Optimizer for RmsProp {
         self.square_avg.resize(theta.len(), 1.0);
         let (lr, alpha) = (self.lr as f32, self.alpha as f32);
         let eps = self.eps as f32;
-        for ((p, &g), s) in theta.iter_mut().zip(grad).zip(&mut self.square_avg) {
+        for ((p, &g), s) in theta.iter_mut().zip(grad).zip(&mut self.square_avg)
+        {
             let g = self.weight_decay.gradient(g, *p);
             *s += (1.0 - alpha) * (g * g - *s);
             let direction = g / (*s + eps).sqrt();
@@ -151,7 +157,8 @@ impl Optimizer for Adam {
         self.t += 1;
         let [b1, b2] = self.betas.map(|b| b as f32);
         let (lr, eps) = (self.lr as f32, self.eps as f32);
-        let (correct1, correct2) = (1.0 - b1.powi(self.t), 1.0 - b2.powi(self.t));
+        let (correct1, correct2) =
+            (1.0 - b1.powi(self.t), 1.0 - b2.powi(self.t));
         let moments = self.m.iter_mut().zip(&mut self.v);
         for ((p, &g), (m, v)) in theta.iter_mut().zip(grad).zip(moments) {
             let g = self.weight_decay.gradient(g, *p);

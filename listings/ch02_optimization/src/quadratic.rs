@@ -56,7 +56,12 @@ pub fn norm(x: &[f64]) -> f64 {
 // ANCHOR: gd
 /// `steps` iterations of gradient descent `x ← x − η ∇f(x)`, from `x0`;
 /// returns every iterate, `x0` first.
-pub fn gradient_descent(f: &Quadratic, x0: &[f64], eta: f64, steps: usize) -> Vec<Vec<f64>> {
+pub fn gradient_descent(
+    f: &Quadratic,
+    x0: &[f64],
+    eta: f64,
+    steps: usize,
+) -> Vec<Vec<f64>> {
     let mut path = vec![x0.to_vec()];
     for _ in 0..steps {
         let x = path.last().unwrap();
@@ -71,7 +76,13 @@ pub fn gradient_descent(f: &Quadratic, x0: &[f64], eta: f64, steps: usize) -> Ve
 // ANCHOR: heavy_ball
 /// Polyak's heavy ball, `x_{k+1} = x_k − η ∇f(x_k) + β (x_k − x_{k−1})`,
 /// from rest (`x_{−1} = x_0`); returns every iterate, `x0` first.
-pub fn heavy_ball(f: &Quadratic, x0: &[f64], eta: f64, beta: f64, steps: usize) -> Vec<Vec<f64>> {
+pub fn heavy_ball(
+    f: &Quadratic,
+    x0: &[f64],
+    eta: f64,
+    beta: f64,
+    steps: usize,
+) -> Vec<Vec<f64>> {
     let mut path = vec![x0.to_vec()];
     let mut previous = x0.to_vec();
     for _ in 0..steps {
@@ -91,7 +102,13 @@ pub fn heavy_ball(f: &Quadratic, x0: &[f64], eta: f64, beta: f64, steps: usize) 
 /// Nesterov's method: step from the look-ahead point
 /// `y_k = x_k + β (x_k − x_{k−1})`, `x_{k+1} = y_k − η ∇f(y_k)`;
 /// returns every iterate `x_k`, `x0` first.
-pub fn nesterov(f: &Quadratic, x0: &[f64], eta: f64, beta: f64, steps: usize) -> Vec<Vec<f64>> {
+pub fn nesterov(
+    f: &Quadratic,
+    x0: &[f64],
+    eta: f64,
+    beta: f64,
+    steps: usize,
+) -> Vec<Vec<f64>> {
     let mut path = vec![x0.to_vec()];
     let mut previous = x0.to_vec();
     for _ in 0..steps {

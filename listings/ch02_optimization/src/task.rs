@@ -2,7 +2,9 @@
 //! training, validation and test sets, and one training loop for every optimizer.
 
 use anyhow::{anyhow, ensure, Result};
-use dfdx::optim::{Adam, AdamConfig, Optimizer, RMSprop, RMSpropConfig, Sgd, SgdConfig};
+use dfdx::optim::{
+    Adam, AdamConfig, Optimizer, RMSprop, RMSpropConfig, Sgd, SgdConfig,
+};
 use dfdx::prelude::*;
 use dudl::data::digits::{self, PIXELS};
 use dudl::Dev;
@@ -100,8 +102,11 @@ pub type Tape = OwnedTape<f32, Dev>;
 /// taped batch) and in evaluation (`forward`).
 pub trait Classifier:
     TensorCollection<f32, Dev>
-    + ModuleMut<Inputs<Tape>, Output = Targets<Tape>, Error = <Dev as HasErr>::Err>
-    + Module<Inputs, Output = Targets, Error = <Dev as HasErr>::Err>
+    + ModuleMut<
+        Inputs<Tape>,
+        Output = Targets<Tape>,
+        Error = <Dev as HasErr>::Err,
+    > + Module<Inputs, Output = Targets, Error = <Dev as HasErr>::Err>
     + Clone
     + Send
 {
@@ -109,8 +114,11 @@ pub trait Classifier:
 
 impl<M> Classifier for M where
     M: TensorCollection<f32, Dev>
-        + ModuleMut<Inputs<Tape>, Output = Targets<Tape>, Error = <Dev as HasErr>::Err>
-        + Module<Inputs, Output = Targets, Error = <Dev as HasErr>::Err>
+        + ModuleMut<
+            Inputs<Tape>,
+            Output = Targets<Tape>,
+            Error = <Dev as HasErr>::Err,
+        > + Module<Inputs, Output = Targets, Error = <Dev as HasErr>::Err>
         + Clone
         + Send
 {
@@ -234,7 +242,9 @@ impl Method {
     pub fn build<M>(&self, model: &M) -> DfdxOptimizer<M> {
         match *self {
             Method::Sgd(cfg) => DfdxOptimizer::Sgd(Sgd::new(model, cfg)),
-            Method::RmsProp(cfg) => DfdxOptimizer::RmsProp(RMSprop::new(model, cfg)),
+            Method::RmsProp(cfg) => {
+                DfdxOptimizer::RmsProp(RMSprop::new(model, cfg))
+            }
             Method::Adam(cfg) => DfdxOptimizer::Adam(Adam::new(model, cfg)),
         }
     }
@@ -251,7 +261,11 @@ impl<M: TensorCollection<f32, Dev>> DfdxOptimizer<M> {
     }
 
     /// One step on `model` with `grads`.
-    pub fn update(&mut self, model: &mut M, grads: &Gradients<f32, Dev>) -> Result<()> {
+    pub fn update(
+        &mut self,
+        model: &mut M,
+        grads: &Gradients<f32, Dev>,
+    ) -> Result<()> {
         let result = match self {
             DfdxOptimizer::Sgd(opt) => opt.update(model, grads),
             DfdxOptimizer::RmsProp(opt) => opt.update(model, grads),

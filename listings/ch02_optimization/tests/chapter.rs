@@ -20,7 +20,8 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir().join(format!("ch02-quick-{}", std::process::id()));
+        let out_dir = std::env::temp_dir()
+            .join(format!("ch02-quick-{}", std::process::id()));
         std::fs::create_dir_all(&out_dir).unwrap();
         let numbers = write_chapter(&Args {
             quick: true,
@@ -29,7 +30,9 @@ fn quick_run() -> &'static QuickRun {
         .unwrap();
         let written = std::fs::read_dir(&out_dir)
             .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .map(|entry| {
+                entry.unwrap().file_name().to_string_lossy().into_owned()
+            })
             .collect();
         std::fs::remove_dir_all(&out_dir).unwrap();
         QuickRun { numbers, written }
@@ -49,13 +52,15 @@ fn both(key: &str) -> [f64; 2] {
 
 #[test]
 fn quick_run_writes_exactly_the_declared_figures() {
-    let mut declared: BTreeSet<String> = FIGURES.iter().map(|f| f.to_string()).collect();
+    let mut declared: BTreeSet<String> =
+        FIGURES.iter().map(|f| f.to_string()).collect();
     declared.insert(FILE.to_string());
     assert_eq!(quick_run().written, declared);
 }
 
 #[test]
-fn thirty_layer_relu_mlp_trains_from_he_and_stays_at_chance_from_dfdx_default() {
+fn thirty_layer_relu_mlp_trains_from_he_and_stays_at_chance_from_dfdx_default()
+{
     for (he, default) in both("deep_loss_he")
         .into_iter()
         .zip(both("deep_loss_default"))
@@ -137,7 +142,9 @@ fn quoted_theory_numbers_match_the_simulation() {
     let value = |k: &str| numbers.value(k).unwrap();
     assert_eq!(value("gd_iterations"), value("gd_iterations_theory"));
     assert_eq!(value("hb_iterations"), value("hb_iterations_theory"));
-    assert!(value("below_limit_error") < 1e-6 && value("above_limit_error") > 1e6);
+    assert!(
+        value("below_limit_error") < 1e-6 && value("above_limit_error") > 1e6
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The exercise solutions do what the exercises ask.
 
-use ch02_optimization::exercises::{nesterov_gap, relu_second_moment, warmup_cosine};
+use ch02_optimization::exercises::{
+    nesterov_gap, relu_second_moment, warmup_cosine,
+};
 use ch02_optimization::quadratic::best_heavy_ball;
 
 #[test]

@@ -5,7 +5,8 @@ use ch02_optimization::experiments::SEED;
 use ch02_optimization::init::{geometric_mean, variance_gains, Init};
 
 #[test]
-fn relu_variance_gain_per_layer_is_1_for_he_half_for_xavier_a_sixth_for_dfdx_default() {
+fn relu_variance_gain_per_layer_is_1_for_he_half_for_xavier_a_sixth_for_dfdx_default(
+) {
     for init in Init::ALL {
         let gain = geometric_mean(&variance_gains::<512, 256>(init, 8, SEED));
         let expected = init.variance_gain();
