@@ -41,8 +41,8 @@ pub fn max_difference(
         let (_, grads) = task::loss_and_grads(&mut copy, x, y);
         scratch.step(&mut theta, &task::gradient(&copy, &grads));
     }
-    let ours = task::parameters(&model);
-    Ok(ours
+    let dfdx_theta = task::parameters(&model);
+    Ok(dfdx_theta
         .iter()
         .zip(&theta)
         .map(|(a, b)| (a - b).abs())

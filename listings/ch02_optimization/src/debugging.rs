@@ -10,7 +10,7 @@ use dudl::Dev;
 pub const SEED: u64 = 24;
 
 // ANCHOR: one_batch
-/// Trains the small MLP with `opt` on the first `B` training images only, the
+/// Trains the small MLP with `opt` on the first `batch` training images, the
 /// same batch every step; returns the loss of every step. A network that
 /// cannot drive this loss to ~0 has a bug, not a generalization problem.
 pub fn overfit_one_batch(

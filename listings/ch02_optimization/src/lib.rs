@@ -62,7 +62,6 @@ fn quadratics(numbers: &mut Numbers) -> Result<()> {
     };
     let (gd_n, hb_n, nest_n) = (count(&gd)?, count(&hb)?, count(&nest)?);
     let (gd_theory, hb_theory) = predicted_iterations(MU, L, TOL);
-    numbers.count("kappa", (L / MU) as usize);
     numbers.fixed("gd_eta", gd_eta, 4);
     numbers.fixed("gd_rate", gd_rate, 4);
     numbers.fixed("hb_eta", hb_eta, 4);
@@ -219,12 +218,11 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
     numbers.fixed("warmup_lr", WARMUP_LR, 2);
     numbers.fixed("hot_cosine", warmup[0].1, 3);
     numbers.fixed("hot_warmup_cosine", warmup[1].1, 3);
-    let (best_lr, best_loss) = range
+    let (best_lr, _) = range
         .iter()
         .copied()
         .fold((0.0, f64::INFINITY), |b, p| if p.1 < b.1 { p } else { b });
     numbers.scientific("range_best_lr", best_lr, 1);
-    numbers.fixed("range_best_loss", best_loss, 2);
     numbers.scientific("range_last_lr", range.last().map_or(0.0, |p| p.0), 1);
     let shapes = experiments::schedule_list(1.0)
         .into_iter()
@@ -238,34 +236,14 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
     figures::schedules(&args.figure(FIGURES[3]), &shapes, &range, &runs)?;
 
     for (key, fit) in ["plain", "decay", "dropout"].iter().zip(&fits) {
-        numbers.fixed(&format!("{key}_train_loss"), fit.last().train_loss, 4);
+        let last = fit.last();
+        numbers.fixed(&format!("{key}_train_loss"), last.train_loss, 4);
         numbers.fixed(
             &format!("{key}_validation_loss"),
-            fit.last().validation_loss,
+            last.validation_loss,
             3,
         );
         numbers.fixed(&format!("{key}_gap"), fit.gap(), 3);
-        numbers.percent(
-            &format!("{key}_validation_accuracy"),
-            fit.last().validation_accuracy,
-            1,
-        );
-        numbers.count(&format!("{key}_best_step"), fit.best.step);
-        numbers.fixed(
-            &format!("{key}_best_validation_loss"),
-            fit.best.validation_loss,
-            3,
-        );
-        numbers.percent(
-            &format!("{key}_best_validation_accuracy"),
-            fit.best.validation_accuracy,
-            1,
-        );
-        numbers.percent(
-            &format!("{key}_test_accuracy_best"),
-            fit.test_accuracy_best,
-            1,
-        );
         numbers.percent(
             &format!("{key}_test_accuracy_end"),
             fit.test_accuracy_end,
@@ -273,6 +251,19 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         );
     }
     let plain = &fits[0];
+    numbers.percent(
+        "plain_validation_accuracy",
+        plain.last().validation_accuracy,
+        1,
+    );
+    numbers.count("plain_best_step", plain.best.step);
+    numbers.fixed("plain_best_validation_loss", plain.best.validation_loss, 3);
+    numbers.percent(
+        "plain_best_validation_accuracy",
+        plain.best.validation_accuracy,
+        1,
+    );
+    numbers.percent("plain_test_accuracy_best", plain.test_accuracy_best, 1);
     let minimum = plain
         .history
         .checkpoints
@@ -406,7 +397,6 @@ fn initialization(
         numbers.fixed(&format!("gain_{key}"), init::geometric_mean(&gains), 3);
         let layer_stds =
             init::layer_stds(&init::deep(init, experiments::SEED), x.clone());
-        numbers.scientific(&format!("deep_std_first_{key}"), layer_stds[0], 1);
         numbers.scientific(
             &format!("deep_std_last_{key}"),
             *layer_stds.last().unwrap_or(&0.0),
