@@ -59,13 +59,28 @@ impl Matrix {
 
     /// Entrywise `f(self[i, j], other[i, j])`.
     fn zip(&self, other: &Matrix, f: impl Fn(f64, f64) -> f64) -> Matrix {
-        let data = self
-            .data
-            .iter()
-            .zip(&other.data)
-            .map(|(&a, &b)| f(a, b))
-            .collect();
+        let data = self.data.iter().zip(&other.data);
+        let data = data.map(|(&a, &b)| f(a, b)).collect();
         Matrix { data, ..*self }
+    }
+
+    /// Entrywise `f(self[i, j])`.
+    fn map(&self, f: impl Fn(f64) -> f64) -> Matrix {
+        let data = self.data.iter().map(|&a| f(a)).collect();
+        Matrix { data, ..*self }
+    }
+
+    /// `self + 1 rowᵀ`: `row` (1 × cols) added to every row.
+    fn add_row(&self, row: &Matrix) -> Matrix {
+        Matrix::from_fn(self.rows, self.cols, |i, j| {
+            self.at(i, j) + row.at(0, j)
+        })
+    }
+
+    /// `selfᵀ 1`: the sum of every column.
+    fn column_sums(&self) -> Vec<f64> {
+        let sum = |j: usize| (0..self.rows).map(|i| self.at(i, j)).sum();
+        (0..self.cols).map(sum).collect()
     }
 
     /// The Frobenius norm √(Σ m_ij²).
@@ -112,54 +127,61 @@ pub struct Backprop {
     pub deltas: Vec<Matrix>,
 }
 
-// ANCHOR: matrix_backprop
-/// The squared-error loss L = (1/B) Σ_i (σ(z_i) − y_i)² of `batch` and its
-/// gradient, by backpropagation in matrix form.
-pub fn backprop(mlp: &Mlp, data: &Points2d, batch: &[usize]) -> Backprop {
-    let (f, f_prime) = activation(mlp.hidden);
+// ANCHOR: matrix_forward
+/// The forward pass of a batch X (B × n₀): the activations A⁽⁰⁾ = X, …,
+/// A⁽ᴸ⁻¹⁾ and the pre-activations Z⁽¹⁾, …, Z⁽ᴸ⁾ (the last are the logits).
+pub fn forward(mlp: &Mlp, x: Matrix) -> (Vec<Matrix>, Vec<Matrix>) {
+    let (f, _) = activation(mlp.hidden);
     let layers = mlp.sizes.len() - 1;
-    let x =
-        Matrix::from_fn(batch.len(), 2, |i, j| data.points[batch[i]][j] as f64);
-    let (mut a, mut z) = (vec![x], Vec::new()); // A⁽⁰⁾ … A⁽ᴸ⁻¹⁾, Z⁽¹⁾ … Z⁽ᴸ⁾
+    let (mut a, mut z) = (vec![x], Vec::new());
     for l in 0..layers {
         let (w, b) = layer(mlp, &mlp.theta, l);
-        let z_l = a[l].product(false, &w, true); // A Wᵀ
-        let z_l = Matrix::from_fn(z_l.rows, z_l.cols, |i, j| {
-            z_l.at(i, j) + b.at(0, j)
-        });
+        let z_l = a[l].product(false, &w, true).add_row(&b); // A Wᵀ + 1 bᵀ
         if l + 1 < layers {
-            a.push(Matrix {
-                data: z_l.data.iter().map(|&v| f(v)).collect(),
-                ..z_l
-            });
+            a.push(z_l.map(f));
         }
         z.push(z_l);
     }
-    let (logits, n) = (&z[layers - 1], batch.len() as f64);
-    let y = |i: usize| data.labels[batch[i]] as f64;
-    let loss = (0..batch.len())
-        .map(|i| (sigmoid(logits.at(i, 0)) - y(i)).powi(2))
-        .sum::<f64>()
-        / n;
-    // Δ⁽ᴸ⁾ = ∂L/∂Z⁽ᴸ⁾ = (2/B)(σ(z) − y) σ′(z), one row per example.
-    let mut delta = Matrix::from_fn(batch.len(), 1, |i, _| {
-        let z = logits.at(i, 0);
-        2.0 * (sigmoid(z) - y(i)) * sigmoid_prime(z) / n
+    (a, z)
+}
+// ANCHOR_END: matrix_forward
+
+/// The mean squared error (1/B) Σ_i (σ(z_i) − y_i)² of the logits (B × 1)
+/// and its error signal Δ⁽ᴸ⁾ = ∂L/∂Z⁽ᴸ⁾ = (2/B)(σ(z) − y) σ′(z).
+fn squared_error(logits: &Matrix, labels: &[f64]) -> (f64, Matrix) {
+    let n = labels.len() as f64;
+    let error = |i: usize| sigmoid(logits.at(i, 0)) - labels[i];
+    let loss = (0..labels.len()).map(|i| error(i).powi(2)).sum::<f64>() / n;
+    let delta = Matrix::from_fn(labels.len(), 1, |i, _| {
+        2.0 * error(i) * sigmoid_prime(logits.at(i, 0)) / n
     });
-    let mut grads = vec![Vec::new(); layers];
-    let mut deltas = vec![delta.clone(); layers];
-    for l in (0..layers).rev() {
+    (loss, delta)
+}
+
+// ANCHOR: matrix_backprop
+/// The loss of `batch` and its gradient, by backpropagation in matrix form.
+pub fn backprop(mlp: &Mlp, data: &Points2d, batch: &[usize]) -> Backprop {
+    let (_, f_prime) = activation(mlp.hidden);
+    let x =
+        Matrix::from_fn(batch.len(), 2, |i, j| data.points[batch[i]][j] as f64);
+    let labels: Vec<f64> =
+        batch.iter().map(|&i| data.labels[i] as f64).collect();
+    let (a, z) = forward(mlp, x);
+    let (loss, mut delta) = squared_error(&z[z.len() - 1], &labels);
+    let (mut grads, mut deltas) = (Vec::new(), Vec::new());
+    for l in (0..z.len()).rev() {
         let grad_w = delta.product(true, &a[l], false); // Δᵀ A
-        let grad_b = (0..delta.cols)
-            .map(|j| (0..delta.rows).map(|i| delta.at(i, j)).sum());
-        grads[l] = grad_w.data.into_iter().chain(grad_b).collect::<Vec<f64>>();
-        deltas[l] = delta.clone();
+        let grad_b = delta.column_sums(); // Δᵀ 1
+        grads.push([grad_w.data, grad_b].concat());
+        deltas.push(delta.clone());
         if l > 0 {
             let (w, _) = layer(mlp, &mlp.theta, l);
             let back = delta.product(false, &w, false); // Δ W
             delta = back.zip(&z[l - 1], |g, z| g * f_prime(z)); // ⊙ f′(Z)
         }
     }
+    grads.reverse();
+    deltas.reverse();
     Backprop {
         loss,
         grad: grads.concat(),
