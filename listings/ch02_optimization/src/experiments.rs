@@ -267,7 +267,7 @@ pub fn overfitting(split: &Split, budget: &Budget) -> Result<Vec<Fit>> {
     ]
     .into_iter()
     .map(|r| {
-        generalization::fit(
+        generalization::fit::<{ generalization::WIDE }>(
             r,
             (&train, &split.validation, &split.test),
             run,
@@ -281,3 +281,25 @@ pub fn overfitting(split: &Split, budget: &Budget) -> Result<Vec<Fit>> {
 pub const WEIGHT_DECAY: f64 = 1.0;
 /// Dropout probability of the overfitting experiment.
 pub const DROPOUT: f32 = 0.5;
+
+/// Hidden widths of the capacity sweep (the widest is the overfitting experiment's).
+pub const WIDTHS: [usize; 4] = [8, 16, 64, generalization::WIDE];
+
+/// The MLP of each width in [`WIDTHS`] but the last, trained without regularization on the
+/// 200 images as in [`overfitting`].
+pub fn capacity(split: &Split, budget: &Budget) -> Result<Vec<Fit>> {
+    let train = split.train.first(generalization::SMALL_TRAIN);
+    let run = Run {
+        steps: budget.overfit_steps,
+        batch: 50,
+        eval_every: 25,
+        seed: SEED,
+    };
+    let sets = (&train, &split.validation, &split.test);
+    let none = Regularizer::None;
+    Ok(vec![
+        generalization::fit::<{ WIDTHS[0] }>(none, sets, run, SEED)?,
+        generalization::fit::<{ WIDTHS[1] }>(none, sets, run, SEED)?,
+        generalization::fit::<{ WIDTHS[2] }>(none, sets, run, SEED)?,
+    ])
+}

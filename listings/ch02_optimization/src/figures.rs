@@ -217,8 +217,14 @@ pub fn schedules(
 }
 
 /// Training and validation loss without regularization, with the early-stopping point
-/// (left); validation loss with each regularizer (right).
-pub fn overfitting(path: &Path, fits: &[Fit]) -> Result<()> {
+/// (left); validation loss with each regularizer (middle); the final losses against the
+/// hidden width (right).
+pub fn overfitting(
+    path: &Path,
+    fits: &[Fit],
+    widths: &[usize],
+    capacity: &[Fit],
+) -> Result<()> {
     let plain = &fits[0];
     let points = |f: &dyn Fn(&crate::task::Checkpoint) -> f64, fit: &Fit| {
         fit.history
@@ -251,5 +257,25 @@ pub fn overfitting(path: &Path, fits: &[Fit]) -> Result<()> {
         right = right
             .line(&fit.regularizer.name(), points(&|c| c.validation_loss, fit));
     }
-    save_svg(path, &[&left, &right], 2)
+    let at_width = |f: &dyn Fn(&Fit) -> f64| {
+        widths
+            .iter()
+            .zip(capacity)
+            .map(|(&w, fit)| ((w as f64).log2(), f(fit)))
+            .collect::<Vec<_>>()
+    };
+    let sweep = LineChart::new(
+        "After 1,500 steps, by hidden width",
+        "log₂ hidden width",
+        "cross-entropy (nats)",
+    )
+    .log_y()
+    .legend(Legend::LowerLeft)
+    .line("training loss", at_width(&|f| f.last().train_loss))
+    .line("validation loss", at_width(&|f| f.last().validation_loss))
+    .line(
+        "best validation loss",
+        at_width(&|f| f.best.validation_loss),
+    );
+    save_svg(path, &[&left, &right, &sweep], 3)
 }

@@ -15,14 +15,19 @@ pub const SMALL_TRAIN: usize = 200;
 pub const WIDE: usize = 256;
 
 // ANCHOR: wide
-/// 64 → 256 ReLU → 256 ReLU → 10, with dropout after each hidden layer.
-pub type WideArch = (
-    (Linear<PIXELS, WIDE>, ReLU, Dropout),
-    (Linear<WIDE, WIDE>, ReLU, Dropout),
-    Linear<WIDE, CLASSES>,
+/// 64 → W ReLU → W ReLU → 10, with dropout after each hidden layer.
+pub type MlpOfWidth<const W: usize> = (
+    (Linear<PIXELS, W>, ReLU, Dropout),
+    (Linear<W, W>, ReLU, Dropout),
+    Linear<W, CLASSES>,
 );
-pub type Wide = <WideArch as BuildOnDevice<Dev, f32>>::Built;
+/// The wide MLP, W = 256: about 85,000 parameters.
+pub type WideArch = MlpOfWidth<WIDE>;
 // ANCHOR_END: wide
+
+/// The built MLP of hidden width `W`.
+pub type Built<const W: usize> =
+    <MlpOfWidth<W> as BuildOnDevice<Dev, f32>>::Built;
 
 /// A regularizer and its strength.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,16 +63,17 @@ pub struct Fit {
 }
 
 // ANCHOR: early_stopping
-/// Trains the wide MLP on `train` with Adam (η = 10⁻³) and `regularizer`,
-/// keeping a copy of the model at the checkpoint of lowest validation loss.
-pub fn fit(
+/// Trains the MLP of width `W` on `train` with Adam (η = 10⁻³) and
+/// `regularizer`, keeping a copy of the model at the checkpoint of lowest
+/// validation loss.
+pub fn fit<const W: usize>(
     regularizer: Regularizer,
     (train, validation, test): (&Set, &Set, &Set),
     run: Run,
     seed: u64,
 ) -> Result<Fit> {
     let dev = Dev::seed_from_u64(seed);
-    let mut model: Wide = dev.build_module::<WideArch, f32>();
+    let mut model: Built<W> = dev.build_module::<MlpOfWidth<W>, f32>();
     let (p, weight_decay) = match regularizer {
         Regularizer::None => (0.0, None),
         Regularizer::WeightDecay(l) => (0.0, Some(WeightDecay::Decoupled(l))),
@@ -79,8 +85,8 @@ pub fn fit(
         weight_decay,
         ..Default::default()
     };
-    let mut best: Option<(Checkpoint, Wide)> = None;
-    let mut keep_best = |m: &Wide, c: &Checkpoint| {
+    let mut best: Option<(Checkpoint, Built<W>)> = None;
+    let mut keep_best = |m: &Built<W>, c: &Checkpoint| {
         if best
             .as_ref()
             .is_none_or(|(b, _)| c.validation_loss < b.validation_loss)

@@ -164,7 +164,8 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         let left = s.spawn(|| -> Result<_> {
             let deep = experiments::deep(&split, &budget)?;
             let curves = experiments::optimizers(&split, &budget)?;
-            Ok((deep, curves))
+            let capacity = experiments::capacity(&split, &budget)?;
+            Ok((deep, curves, capacity))
         });
         let right = s.spawn(|| -> Result<_> {
             let fits = experiments::overfitting(&split, &budget)?;
@@ -178,7 +179,7 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         });
         (join(left), join(right))
     });
-    let (deep, curves) = left?;
+    let (deep, curves, mut capacity) = left?;
     let (fits, scheduled, range, warmup) = right?;
 
     let one = noise::gradient_noise(&split.train, 1, 400, experiments::SEED);
@@ -272,7 +273,19 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         .fold(f64::INFINITY, f64::min);
     numbers.fixed("plain_min_validation_loss", minimum, 3);
     numbers.count("overfit_steps", budget.overfit_steps);
-    figures::overfitting(&args.figure(FIGURES[4]), &fits)?;
+    capacity.push(fits[0].clone());
+    let widths = experiments::WIDTHS;
+    for (width, fit) in widths.iter().zip(&capacity) {
+        let last = fit.last();
+        numbers.fixed(&format!("width_{width}_train_loss"), last.train_loss, 4);
+        numbers.fixed(
+            &format!("width_{width}_validation_loss"),
+            last.validation_loss,
+            3,
+        );
+        numbers.fixed(&format!("width_{width}_gap"), fit.gap(), 3);
+    }
+    figures::overfitting(&args.figure(FIGURES[4]), &fits, &widths, &capacity)?;
 
     numbers.write(&args.out_dir)?;
     Ok(numbers)

@@ -92,6 +92,27 @@ fn warmup_makes_a_learning_rate_usable_that_fails_without_it() {
 }
 
 #[test]
+fn training_loss_falls_with_width_and_validation_loss_turns_up_at_256() {
+    let widths = ch02_optimization::experiments::WIDTHS;
+    let at = |what: &str| -> Vec<[f64; 2]> {
+        widths
+            .iter()
+            .map(|w| both(&format!("width_{w}_{what}")))
+            .collect()
+    };
+    let (train, validation) = (at("train_loss"), at("validation_loss"));
+    for run in 0..2 {
+        let t: Vec<f64> = train.iter().map(|v| v[run]).collect();
+        let v: Vec<f64> = validation.iter().map(|v| v[run]).collect();
+        assert!(t.windows(2).all(|p| p[1] < p[0]), "training {t:?}");
+        assert!(
+            v[0] > v[1] && v[1] > v[2] && v[3] > v[2],
+            "validation {v:?}"
+        );
+    }
+}
+
+#[test]
 fn weight_decay_and_dropout_shrink_the_generalization_gap() {
     let plain = both("plain_gap");
     for regularized in [both("decay_gap"), both("dropout_gap")] {
