@@ -283,7 +283,6 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
             last.validation_loss,
             3,
         );
-        numbers.fixed(&format!("width_{width}_gap"), fit.gap(), 3);
     }
     figures::overfitting(&args.figure(FIGURES[4]), &fits, &widths, &capacity)?;
 
