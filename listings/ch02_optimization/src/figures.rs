@@ -213,7 +213,7 @@ pub fn schedules(
         right =
             right.line(&curve.name, window_means(&curve.history.losses, 50));
     }
-    save_svg(path, &[&left, &middle, &right], 3)
+    save_svg(path, &[&left, &middle, &right], 2)
 }
 
 /// Training and validation loss without regularization, with the early-stopping point
@@ -264,8 +264,9 @@ pub fn overfitting(
             .map(|(&w, fit)| ((w as f64).log2(), f(fit)))
             .collect::<Vec<_>>()
     };
+    let steps = capacity.first().map_or(0, |fit| fit.last().step);
     let sweep = LineChart::new(
-        "After 1,500 steps, by hidden width",
+        &format!("After {steps} steps, by hidden width"),
         "log₂ hidden width",
         "cross-entropy (nats)",
     )
@@ -277,5 +278,5 @@ pub fn overfitting(
         "best validation loss",
         at_width(&|f| f.best.validation_loss),
     );
-    save_svg(path, &[&left, &right, &sweep], 3)
+    save_svg(path, &[&left, &right, &sweep], 2)
 }

@@ -273,6 +273,8 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         .fold(f64::INFINITY, f64::min);
     numbers.fixed("plain_min_validation_loss", minimum, 3);
     numbers.count("overfit_steps", budget.overfit_steps);
+    numbers.count("steps", budget.steps);
+    numbers.count("deep_steps", budget.deep_steps);
     capacity.push(fits[0].clone());
     let widths = experiments::WIDTHS;
     for (width, fit) in widths.iter().zip(&capacity) {
