@@ -260,16 +260,6 @@ impl<const B: usize, const H: usize, const T: usize, const DK: usize>
         }
     }
 
-    /// Positions cached so far.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether no position is cached yet.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Stores the key and value `(B, H, 1, DK)` of position `len` and returns
     /// all keys and values with the mask `(B, H, 1, T)` that hides the slots
     /// not filled yet.
@@ -311,6 +301,22 @@ impl<const B: usize, const H: usize, const T: usize, const DK: usize>
     }
 }
 
+// ANCHOR_END: kv_cache
+
+impl<const B: usize, const H: usize, const T: usize, const DK: usize>
+    KvCache<B, H, T, DK>
+{
+    /// Positions cached so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no position is cached yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 impl<const B: usize, const H: usize, const T: usize, const DK: usize> Default
     for KvCache<B, H, T, DK>
 {
@@ -318,4 +324,3 @@ impl<const B: usize, const H: usize, const T: usize, const DK: usize> Default
         Self::new()
     }
 }
-// ANCHOR_END: kv_cache

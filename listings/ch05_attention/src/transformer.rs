@@ -60,6 +60,22 @@ impl<const DM: usize, const H: usize, const DK: usize, const F: usize>
 }
 // ANCHOR_END: block
 
+/// A decoder block's output `(B, TQ, DM)` for `TQ` positions, its
+/// self-attention `(B, H, TQ, TS)` and its cross-attention `(B, H, TQ, TK)`.
+pub type DecoderOut<
+    const B: usize,
+    const H: usize,
+    const TQ: usize,
+    const TS: usize,
+    const TK: usize,
+    const DM: usize,
+    Tp,
+> = (
+    Tokens<B, TQ, DM, Tp>,
+    Weights<B, H, TQ, TS>,
+    Weights<B, H, TQ, TK>,
+);
+
 // ANCHOR: decoder_block
 /// One decoder block: `y + MHA(LN(y))` under the causal mask, then
 /// `y + MHA(LN(y), memory)` with keys and values from the encoder, then
@@ -81,22 +97,6 @@ pub struct DecoderBlock<
     pub hidden: Linear<DM, F, E, D>,
     pub output: Linear<F, DM, E, D>,
 }
-
-/// A decoder block's output `(B, TQ, DM)` for `TQ` positions, its
-/// self-attention `(B, H, TQ, TS)` and its cross-attention `(B, H, TQ, TK)`.
-pub type DecoderOut<
-    const B: usize,
-    const H: usize,
-    const TQ: usize,
-    const TS: usize,
-    const TK: usize,
-    const DM: usize,
-    Tp,
-> = (
-    Tokens<B, TQ, DM, Tp>,
-    Weights<B, H, TQ, TS>,
-    Weights<B, H, TQ, TK>,
-);
 
 impl<const DM: usize, const H: usize, const DK: usize, const F: usize>
     DecoderBlock<DM, H, DK, F>
