@@ -394,7 +394,7 @@ impl Repo {
                 n,
                 Rule::ListingWidth,
                 format!(
-                    "`{}` shows {} line(s) wider than {LISTING_COLUMNS} columns (the widest:                      {widest}), which scroll sideways in the book: wrap them in the listing",
+                    "`{}` shows {} line(s) wider than {LISTING_COLUMNS} columns (the widest: {widest}), which scroll sideways in the book: wrap them in the listing",
                     include.directive,
                     wide.len()
                 ),
@@ -439,7 +439,7 @@ impl Repo {
             Err(why) => Err(format!("`{chapter}.{key}`: {why}")),
             Ok(texts) if texts.contains_key(key) => Ok(()),
             Ok(_) => Err(format!(
-                "`{chapter}.{key}` is not in images/{chapter}/numbers.json: record it in the                  chapter binary (dudl::numbers) and rerun it"
+                "`{chapter}.{key}` is not in images/{chapter}/numbers.json: record it in the chapter binary (dudl::numbers) and rerun it"
             )),
         }
     }
@@ -470,7 +470,7 @@ impl Repo {
                     entry.line,
                     Rule::Citation,
                     format!(
-                        "entry `{}` is cited by no page: cite it where its idea enters, or                          remove it",
+                        "entry `{}` is cited by no page: cite it where its idea enters, or remove it",
                         entry.key
                     ),
                 );
@@ -769,21 +769,7 @@ struct Include {
 /// The include directives in `line` (mdBook's `\{{#include …}}` escape is skipped).
 fn includes_in(line: &str) -> Vec<Include> {
     let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(start) = line[from..].find("{{").map(|i| i + from) {
-        let Some(end) = line[start..].find("}}").map(|i| i + start + 2) else {
-            break;
-        };
-        from = end;
-        let directive = &line[start..end];
-        // mdBook allows blanks after `{{`; `\{{#…}}` is its escape for a literal directive.
-        let Some(body) = directive[2..directive.len() - 2].trim().strip_prefix('#') else {
-            continue;
-        };
-        if line[..start].ends_with('\\') {
-            continue;
-        }
-        let (kind, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+    for (start, end, kind, arg) in directives::braced(line) {
         if kind != "include" && kind != "rustdoc_include" {
             continue;
         }
@@ -804,7 +790,7 @@ fn includes_in(line: &str) -> Vec<Include> {
             Some(rest) => Selector::Lines(rest.to_string()),
         };
         found.push(Include {
-            directive: directive.to_string(),
+            directive: line[start..end].to_string(),
             path: path.to_string(),
             selector,
         });

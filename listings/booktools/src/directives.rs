@@ -28,9 +28,10 @@ pub struct Found {
     pub directive: Directive,
 }
 
-/// Every `number`, `cite` and `references` directive in `text`, in order. mdBook's own
-/// directives (`include`, …) and escaped ones are skipped.
-pub fn find(text: &str) -> Vec<Found> {
+/// Every `{{#kind argument}}` in `text` that is not escaped, as `(start, end, kind,
+/// argument)` with `text[start..end]` the whole directive. mdBook allows blanks after `{{`;
+/// `\{{#…}}` is its escape for a literal directive.
+pub fn braced(text: &str) -> Vec<(usize, usize, &str, &str)> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(start) = text[from..].find("{{").map(|i| i + from) {
@@ -45,7 +46,17 @@ pub fn find(text: &str) -> Vec<Found> {
             continue;
         };
         let (kind, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
-        let directive = match (kind, arg.trim()) {
+        found.push((start, end, kind, arg.trim()));
+    }
+    found
+}
+
+/// Every `number`, `cite` and `references` directive in `text`, in order. mdBook's own
+/// directives (`include`, …) and escaped ones are skipped.
+pub fn find(text: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    for (start, end, kind, arg) in braced(text) {
+        let directive = match (kind, arg) {
             ("number", arg) => parse_number(arg),
             ("cite", arg) => parse_cite(arg),
             ("references", "") => Directive::References,

@@ -73,8 +73,8 @@ pub fn loss_curves(
     save_svg(path, &[&chart], 1)
 }
 
-/// `gradient_flow.svg`: ‖∂L/∂W^(l)‖ against the layer l, for a deep sigmoid network and a
-/// deep ReLU network.
+/// `gradient_flow.svg`: ‖Δ⁽ˡ⁾‖ against the hidden layer l, for a deep sigmoid
+/// network and a deep ReLU network.
 pub fn gradient_flow(path: &Path, sigmoid: &[f64], relu: &[f64]) -> Result<()> {
     let by_layer = |norms: &[f64]| -> Vec<(f64, f64)> {
         norms
@@ -84,9 +84,12 @@ pub fn gradient_flow(path: &Path, sigmoid: &[f64], relu: &[f64]) -> Result<()> {
             .collect()
     };
     let chart = LineChart::new(
-        "gradient size per layer at initialisation",
-        &format!("layer l (1 = input side, {} = output)", sigmoid.len()),
-        "‖∂L/∂W‖ (log scale)",
+        "error signal per hidden layer at initialisation",
+        &format!(
+            "hidden layer l (1 = input side, {} = next to the output)",
+            sigmoid.len()
+        ),
+        "‖Δ⁽ˡ⁾‖ = ‖∂L/∂Z⁽ˡ⁾‖ (log scale)",
     )
     .log_y()
     .legend(Legend::LowerRight)

@@ -47,8 +47,8 @@ pub fn batch_tensors(
 }
 
 // ANCHOR: train
-/// Minibatch gradient descent with dfdx's `Sgd`, over the same batches as the scratch
-/// version; returns the loss of every step.
+/// Minibatch gradient descent with dfdx's `Sgd`, over the same batches as
+/// the scratch version; returns the loss of every step.
 pub fn train(
     model: &mut MoonsNet,
     data: &Points2d,

@@ -144,8 +144,8 @@ impl Mlp {
 
 // ANCHOR: train
 impl Mlp {
-    /// Minibatch gradient descent, θ ← θ − η ∇θ L, one step per batch; returns the loss of
-    /// every step.
+    /// Minibatch gradient descent, θ ← θ − η ∇θ L, one step per batch;
+    /// returns the loss of every step.
     pub fn train(
         &mut self,
         data: &Points2d,

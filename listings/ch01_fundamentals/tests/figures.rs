@@ -1,4 +1,5 @@
-//! Claim: the binary writes exactly the figures `FIGURES` declares.
+//! Claim: the binary writes exactly the figures `FIGURES` declares, and the
+//! numbers file beside them.
 
 use ch01_fundamentals::{run, FIGURES};
 use dudl::cli::Args;
@@ -20,6 +21,7 @@ fn quick_run_writes_exactly_the_declared_figures() {
     written.sort();
     let mut declared: Vec<String> =
         FIGURES.iter().map(|s| s.to_string()).collect();
+    declared.push(dudl::numbers::FILE.to_string());
     declared.sort();
     std::fs::remove_dir_all(&out_dir).unwrap();
     assert_eq!(written, declared);

@@ -11,6 +11,7 @@ pub mod conv;
 pub mod data;
 pub mod figure;
 pub mod gradcheck;
+pub mod linalg;
 pub mod numbers;
 pub mod pool;
 pub mod progress;
