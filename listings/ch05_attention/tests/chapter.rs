@@ -125,8 +125,8 @@ fn training_starts_at_chance_loss_ln_10_with_no_sequence_right() {
 const NO_MASK_LOSS: f64 = 0.05;
 
 #[test]
-fn without_the_causal_mask_the_loss_is_low_and_greedy_decoding_still_reverses(
-) {
+fn without_the_causal_mask_the_loss_is_low_and_greedy_decoding_still_reverses()
+{
     let ablation = &quick_run().chapter.no_causal_mask;
     assert!(
         ablation.teacher_forced_loss < NO_MASK_LOSS,
