@@ -420,7 +420,7 @@ fn multi_head_attention_gradients_match_dfdx_and_finite_differences_for_all_four
                 (to_f64(&ours_grad), to_f64(&dfdx_grad));
             let against_dfdx = max_error(&ours_grad, &dfdx_grad);
             assert!(
-                against_dfdx < 1e-5,
+                against_dfdx == 0.0,
                 "{name} {part}: vs dfdx {against_dfdx}"
             );
             let numeric = numerical_gradient(
