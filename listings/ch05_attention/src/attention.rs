@@ -233,6 +233,19 @@ impl<const DM: usize, const H: usize, const DK: usize, D: Device<f32>>
     }
 }
 
+/// Every cached key and value, `(B, H, T, DK)` each, and the mask
+/// `(B, H, 1, T)` that hides the slots not filled yet.
+pub type Cached<
+    const B: usize,
+    const H: usize,
+    const T: usize,
+    const DK: usize,
+> = (
+    Heads<B, H, T, DK, NoneTape>,
+    Heads<B, H, T, DK, NoneTape>,
+    Weights<B, H, 1, T>,
+);
+
 // ANCHOR: kv_cache
 /// The keys and values a causal decoder has computed so far: `(B, H, T, DK)`
 /// each, filled for positions `0..len`; the other slots hold zeros.
@@ -267,16 +280,11 @@ impl<const B: usize, const H: usize, const T: usize, const DK: usize>
     /// # Panics
     /// When the cache already holds `T` positions: a decoder of length `T`
     /// never asks for more.
-    #[allow(clippy::type_complexity)]
     pub fn push(
         &mut self,
         key: Heads<B, H, 1, DK, NoneTape>,
         value: Heads<B, H, 1, DK, NoneTape>,
-    ) -> (
-        Heads<B, H, T, DK, NoneTape>,
-        Heads<B, H, T, DK, NoneTape>,
-        Weights<B, H, 1, T>,
-    ) {
+    ) -> Cached<B, H, T, DK> {
         assert!(self.len < T, "the cache holds all {T} positions already");
         let dev = key.device().clone();
         for (cache, new) in [(&mut self.keys, key), (&mut self.values, value)] {

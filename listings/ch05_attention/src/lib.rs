@@ -37,8 +37,8 @@ pub const FIGURES: &[&str] = &[
 /// Seed of the random queries and keys in the √d_k experiment.
 pub const SCALING_SEED: u64 = 8;
 
-/// Exact-sequence accuracy whose first evaluation the text quotes.
-pub const FIRST_STEP_AT: f64 = 0.95;
+/// The exact-sequence accuracy whose first step the text quotes.
+pub const QUOTED_ACCURACY: f64 = 0.95;
 
 /// Everything one run of the chapter produces.
 pub struct Chapter {
@@ -124,7 +124,7 @@ fn numbers(chapter: &Chapter) -> Result<Numbers> {
     let first_good = trained
         .curve
         .iter()
-        .find(|p| p.evaluation.sequence_accuracy >= FIRST_STEP_AT)
+        .find(|p| p.evaluation.sequence_accuracy >= QUOTED_ACCURACY)
         .context("the model never reached 95% exact sequences")?;
     numbers.count("first_step_at_95", first_good.step);
     let first = trained.curve.first().context("no evaluation recorded")?;
