@@ -113,6 +113,7 @@ pub struct Trained {
     pub wide_curve: train::Curve,
 }
 
+// ANCHOR: train_vae
 /// Trains a VAE with an `L`-dimensional code on the binarized `images`,
 /// weighting its KL term by `beta`; returns it with its two terms per epoch.
 fn train_vae<const L: usize>(
@@ -136,6 +137,7 @@ fn train_vae<const L: usize>(
     )?;
     Ok((vae, curve))
 }
+// ANCHOR_END: train_vae
 
 fn logged(loss: train::Loss) -> (train::Loss, [f64; 2]) {
     let value = loss.array() as f64;
@@ -189,10 +191,13 @@ pub fn train_all(budget: Budget, train: &Labelled) -> Result<Trained> {
                 1e-3,
                 3,
                 "denoising AE",
+                // ANCHOR: dae
                 |m, x, y, _| {
+                    // the input loses half its pixels; the target keeps them
                     let mask = train::pixel_mask(&mut rng, &dev, DROP);
                     logged(train::ae_loss(m, x * mask, y))
                 },
+                // ANCHOR_END: dae
             )?;
             Ok(m)
         });
