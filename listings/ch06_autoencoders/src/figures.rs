@@ -132,10 +132,11 @@ impl Panel for CodeScatter<'_> {
     }
 }
 
-/// The codes of held-out digits under PCA, the autoencoder and the VAE.
+/// The codes of held-out digits under PCA, the autoencoder and the VAE,
+/// one above the other.
 pub fn codes(path: &Path, panels: [CodeScatter; 3]) -> Result<()> {
     let [a, b, c] = &panels;
-    save_svg(path, &[a, b, c], 3)
+    save_svg(path, &[a, b, c], 1)
 }
 
 /// The two ELBO terms per epoch, for each β: `curves[i] = (β, [[rec, kl]])`.

@@ -17,7 +17,7 @@ pub type LinearAe<const K: usize> =
     <LinearAeArch<K> as BuildOnDevice<Dev, f32>>::Built;
 
 // ANCHOR: mlp_ae
-/// Encoder `784 → 256 → L` and decoder `L → 256 → 784` (logits; the
+/// Encoder `784 → 128 → L` and decoder `L → 128 → 784` (logits; the
 /// reconstruction is their sigmoid, a grey value in `(0, 1)`).
 pub type EncoderArch<const L: usize> =
     (Linear<PIXELS, HIDDEN>, ReLU, Linear<HIDDEN, L>);
@@ -100,7 +100,7 @@ impl<const L: usize, D: Device<f32>> TensorCollection<f32, D>
     }
 }
 
-/// The judge of generated digits: `784 → 256 → 10` logits.
+/// The judge of generated digits: `784 → 128 → 10` logits.
 pub type ClassifierArch =
     (Linear<PIXELS, HIDDEN>, ReLU, Linear<HIDDEN, CLASSES>);
 pub type Classifier = <ClassifierArch as BuildOnDevice<Dev, f32>>::Built;

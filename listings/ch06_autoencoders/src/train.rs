@@ -159,4 +159,15 @@ pub fn pixel_mask(rng: &mut StdRng, dev: &Dev, drop: f64) -> Images {
         .collect();
     dev.tensor_from_vec(keep, (Const::<BATCH>, Const::<PIXELS>))
 }
+
+/// The denoising autoencoder's loss: the input loses the pixels `mask`
+/// erases, the target keeps them.
+pub fn denoising_loss<const L: usize>(
+    ae: &Autoencoder<L>,
+    x: Images<Tp>,
+    target: Images,
+    mask: Images,
+) -> Loss {
+    ae_loss(ae, x * mask, target)
+}
 // ANCHOR_END: masking
