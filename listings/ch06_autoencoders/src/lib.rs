@@ -69,6 +69,9 @@ impl Budget {
 pub const K: usize = 16;
 /// Neighbours that vote in the k-NN classifier.
 pub const KNN: usize = 5;
+/// Code size of the plain and the denoising autoencoder compared on
+/// masked digits.
+pub const DENOISING_CODE: usize = 32;
 /// Share of pixels masking noise erases.
 pub const DROP: f64 = 0.5;
 /// A prediction is confident when its top class probability is at least this.
@@ -103,7 +106,9 @@ pub struct Trained {
     pub pca: Pca,
     pub linear: LinearAe<K>,
     pub ae: Autoencoder<2>,
-    pub dae: Autoencoder<2>,
+    /// A plain and a denoising autoencoder with a 32-number code.
+    pub wide_ae: Autoencoder<DENOISING_CODE>,
+    pub dae: Autoencoder<DENOISING_CODE>,
     pub vae: Vae<2>,
     pub beta_vae: Vae<2>,
     pub classifier: Classifier,
@@ -112,6 +117,31 @@ pub struct Trained {
     pub beta_curve: train::Curve,
     /// The VAE with a 16-D code, for prior samples.
     pub wide_vae: Vae<LATENT>,
+}
+
+/// Trains an autoencoder with an `L`-number code; with `drop`, a denoising
+/// one whose inputs lose that share of their pixels (fresh each step).
+fn train_ae<const L: usize>(
+    images: &[[f32; PIXELS]],
+    budget: Budget,
+    drop: Option<f64>,
+    seed: u64,
+    label: &str,
+) -> Result<Autoencoder<L>> {
+    let dev = Dev::seed_from_u64(seed);
+    let mut ae = dev.build_module::<AutoencoderArch<L>, f32>();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let epochs = budget.ae_epochs;
+    train::fit(&mut ae, images, epochs, 1e-3, seed, label, |m, x, y, _| {
+        logged(match drop {
+            Some(p) => {
+                let mask = train::pixel_mask(&mut rng, &dev, p);
+                train::denoising_loss(m, x, y, mask)
+            }
+            None => train::ae_loss(m, x, y),
+        })
+    })?;
+    Ok(ae)
 }
 
 // ANCHOR: train_vae
@@ -167,37 +197,13 @@ pub fn train_all(budget: Budget, train: &Labelled) -> Result<Trained> {
             )?;
             Ok(m)
         });
-        let ae = s.spawn(|| -> Result<_> {
-            let mut m =
-                Dev::seed_from_u64(2).build_module::<AutoencoderArch<2>, f32>();
-            train::fit(
-                &mut m,
-                images,
-                budget.ae_epochs,
-                1e-3,
-                2,
-                "2-D AE",
-                |m, x, y, _| logged(train::ae_loss(m, x, y)),
-            )?;
-            Ok(m)
+        let ae = s.spawn(|| train_ae::<2>(images, budget, None, 2, "2-D AE"));
+        let wide_ae = s.spawn(|| {
+            train_ae::<DENOISING_CODE>(images, budget, None, 13, "32-D AE")
         });
-        let dae = s.spawn(|| -> Result<_> {
-            let dev = Dev::seed_from_u64(3);
-            let mut m = dev.build_module::<AutoencoderArch<2>, f32>();
-            let mut rng = StdRng::seed_from_u64(3);
-            train::fit(
-                &mut m,
-                images,
-                budget.ae_epochs,
-                1e-3,
-                3,
-                "denoising AE",
-                |m, x, y, _| {
-                    let mask = train::pixel_mask(&mut rng, &dev, DROP);
-                    logged(train::denoising_loss(m, x, y, mask))
-                },
-            )?;
-            Ok(m)
+        let dae = s.spawn(|| {
+            let drop = Some(DROP);
+            train_ae::<DENOISING_CODE>(images, budget, drop, 3, "denoising AE")
         });
         let plain_vae =
             s.spawn(|| train_vae::<2>(binary, budget, 1.0, 4, "VAE"));
@@ -233,6 +239,7 @@ pub fn train_all(budget: Budget, train: &Labelled) -> Result<Trained> {
             pca: pca.join().map_err(|_| join("PCA"))??,
             linear: linear.join().map_err(|_| join("linear AE"))??,
             ae: ae.join().map_err(|_| join("AE"))??,
+            wide_ae: wide_ae.join().map_err(|_| join("32-D AE"))??,
             dae: dae.join().map_err(|_| join("denoising AE"))??,
             vae,
             beta_vae,
@@ -503,9 +510,18 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
 
     // denoising
     let noisy = masked(&test.images);
-    let plain_on_noisy = evaluate::reconstructions(&trained.ae, &noisy);
+    let plain_on_noisy = evaluate::reconstructions(&trained.wide_ae, &noisy);
     let denoised = evaluate::reconstructions(&trained.dae, &noisy);
     numbers.percent("drop", DROP, 0);
+    numbers.count("denoising_code", DENOISING_CODE);
+    numbers.fixed(
+        "ae_clean_error",
+        evaluate::mse(
+            &test.images,
+            &evaluate::reconstructions(&trained.wide_ae, &test.images),
+        ),
+        4,
+    );
     numbers.fixed("noisy_error", evaluate::mse(&test.images, &noisy), 4);
     numbers.fixed(
         "ae_noisy_error",
