@@ -236,7 +236,11 @@ pub fn transpose(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
 /// The product of a `rows × inner` and an `inner × cols` matrix, row-major.
 pub fn matmul(a: &[f64], b: &[f64], rows: usize, inner: usize, cols: usize) -> Vec<f64> {
     assert_eq!(a.len(), rows * inner, "left factor is not {rows} × {inner}");
-    assert_eq!(b.len(), inner * cols, "right factor is not {inner} × {cols}");
+    assert_eq!(
+        b.len(),
+        inner * cols,
+        "right factor is not {inner} × {cols}"
+    );
     (0..rows * cols)
         .map(|k| {
             let (r, c) = (k / cols, k % cols);
@@ -340,7 +344,10 @@ mod tests {
                 .zip(&a)
                 .map(|(x, y)| (x - y) * (x - y))
                 .sum();
-            assert!((error - tail_energy(&s.values, r)).abs() < 1e-12, "rank {r}");
+            assert!(
+                (error - tail_energy(&s.values, r)).abs() < 1e-12,
+                "rank {r}"
+            );
         }
     }
 }
