@@ -82,6 +82,8 @@ pub const PRIOR_SAMPLES: usize = 1000;
 pub const LATENT: usize = 16;
 /// The β of the β-VAE.
 pub const BETA: f32 = 4.0;
+/// A β large enough that the posterior collapses onto the prior.
+pub const COLLAPSE_BETA: f32 = 40.0;
 /// The closed-form estimator case: `d/dμ E[z²]` at `μ = 1`, `σ = 1`.
 pub const ESTIMATOR_MU: f64 = 1.0;
 pub const ESTIMATOR_SIGMA: f64 = 1.0;
@@ -111,10 +113,12 @@ pub struct Trained {
     pub dae: Autoencoder<DENOISING_CODE>,
     pub vae: Vae<2>,
     pub beta_vae: Vae<2>,
+    pub collapsed_vae: Vae<2>,
     pub classifier: Classifier,
     /// The 2-D VAE's and the β-VAE's two loss terms per epoch.
     pub vae_curve: train::Curve,
     pub beta_curve: train::Curve,
+    pub collapse_curve: train::Curve,
     /// The VAE with a 16-D code, for prior samples.
     pub wide_vae: Vae<LATENT>,
 }
@@ -209,6 +213,9 @@ pub fn train_all(budget: Budget, train: &Labelled) -> Result<Trained> {
             s.spawn(|| train_vae::<2>(binary, budget, 1.0, 4, "VAE"));
         let beta_vae =
             s.spawn(|| train_vae::<2>(binary, budget, BETA, 5, "β-VAE"));
+        let collapsed_vae = s.spawn(|| {
+            train_vae::<2>(binary, budget, COLLAPSE_BETA, 14, "β = 40 VAE")
+        });
         let wide_vae = s
             .spawn(|| train_vae::<LATENT>(binary, budget, 1.0, 12, "16-D VAE"));
         let classifier = s.spawn(|| -> Result<_> {
@@ -234,6 +241,8 @@ pub fn train_all(budget: Budget, train: &Labelled) -> Result<Trained> {
         let (vae, vae_curve) = plain_vae.join().map_err(|_| join("VAE"))??;
         let (beta_vae, beta_curve) =
             beta_vae.join().map_err(|_| join("β-VAE"))??;
+        let (collapsed_vae, collapse_curve) =
+            collapsed_vae.join().map_err(|_| join("β = 40 VAE"))??;
         let (wide_vae, _) = wide_vae.join().map_err(|_| join("16-D VAE"))??;
         Ok(Trained {
             pca: pca.join().map_err(|_| join("PCA"))??,
@@ -243,9 +252,11 @@ pub fn train_all(budget: Budget, train: &Labelled) -> Result<Trained> {
             dae: dae.join().map_err(|_| join("denoising AE"))??,
             vae,
             beta_vae,
+            collapsed_vae,
             classifier: classifier.join().map_err(|_| join("classifier"))??,
             vae_curve,
             beta_curve,
+            collapse_curve,
             wide_vae,
         })
     })
@@ -394,7 +405,12 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
 
     // the VAE: ELBO, aggregate posterior, samples, grid, interpolation
     let elbo_dev = Dev::seed_from_u64(8);
-    for (vae, name) in [(&trained.vae, "vae"), (&trained.beta_vae, "beta")] {
+    let vaes = [
+        (&trained.vae, "vae"),
+        (&trained.beta_vae, "beta"),
+        (&trained.collapsed_vae, "collapse"),
+    ];
+    for (vae, name) in vaes {
         let per_image = evaluate::elbo(vae, &binary_test, &elbo_dev);
         let mean_of = |c: usize| {
             per_image.iter().map(|r| r[c] as f64).sum::<f64>()
@@ -403,6 +419,9 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         numbers.fixed(&format!("{name}_elbo"), mean_of(0), 1);
         numbers.fixed(&format!("{name}_reconstruction"), -mean_of(1), 1);
         numbers.fixed(&format!("{name}_kl"), mean_of(2), 2);
+    }
+    // the collapsed posterior is the prior by construction: not quoted
+    for (vae, name) in &vaes[..2] {
         let moments = latent::aggregate_moments(
             &evaluate::posterior_means(vae, &binary_test),
             &evaluate::posterior_variances(vae, &binary_test),
@@ -417,6 +436,7 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         }
     }
     numbers.fixed("beta", BETA as f64, 0);
+    numbers.fixed("collapse_beta", COLLAPSE_BETA as f64, 0);
     numbers.count("latent", LATENT);
     let per_image = evaluate::elbo(&trained.wide_vae, &binary_test, &elbo_dev);
     let wide_elbo = per_image.iter().map(|r| r[0] as f64).sum::<f64>()
@@ -435,6 +455,9 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
     tiles.extend(rows(&ae, &picks));
     tiles.extend(rows(&binary_test, &picks));
     tiles.extend(rows(&vae_recon, &picks));
+    let collapsed =
+        evaluate::vae_reconstructions(&trained.collapsed_vae, &binary_test);
+    tiles.extend(rows(&collapsed, &picks));
     figures::digit_grid(&args.figure("reconstructions.png"), &tiles, CLASSES)?;
 
     let grid = evaluate::decode(vae, &latent::latent_grid(20));
@@ -505,6 +528,7 @@ pub fn write_chapter(args: &Args) -> Result<Numbers> {
         &[
             (1.0, &trained.vae_curve),
             (BETA as f64, &trained.beta_curve),
+            (COLLAPSE_BETA as f64, &trained.collapse_curve),
         ],
     )?;
 

@@ -96,6 +96,12 @@ fn beta_vae_aggregate_posterior_is_near_the_prior_and_beta_1_is_not() {
 }
 
 #[test]
+fn large_beta_collapses_the_posterior_onto_the_prior() {
+    assert!(full("collapse_kl") < 0.01, "{}", full("collapse_kl"));
+    assert!(full("collapse_elbo") < full("vae_elbo"));
+}
+
+#[test]
 fn prior_samples_are_confident_digits_of_all_ten_classes() {
     assert!(full("prior_confident") >= 0.25);
     assert_eq!(full("prior_classes"), 10.0);
