@@ -126,7 +126,8 @@ pub fn token_accuracy<const H: usize, const B: usize>(
 ) -> f64 {
     let dev = model.readout.weight.device().clone();
     let len = sources[0].len();
-    let source: Vec<Batch<B, TOKENS>> = (0..len).map(|i| one_hot(&dev, sources, |s| s[i])).collect();
+    let source: Vec<Batch<B, TOKENS>> =
+        (0..len).map(|i| one_hot(&dev, sources, |s| s[i])).collect();
     let (mut h, _) = model.encoder.run(dev.zeros(), &source);
     let mut previous = vec![vec![BOS]; B];
     let mut right = 0;
@@ -158,7 +159,10 @@ pub fn reversal_accuracy<const H: usize>(
     budget: Budget,
     done: &AtomicUsize,
 ) -> Result<f64> {
-    ensure!(len >= 1 && budget.steps > 0, "length {len}, budget {budget:?}");
+    ensure!(
+        len >= 1 && budget.steps > 0,
+        "length {len}, budget {budget:?}"
+    );
     let dev = Dev::seed_from_u64(budget.seed);
     let mut model = Seq2Seq::<H>::build(&dev);
     let mut adam = Adam::new(

@@ -113,7 +113,10 @@ impl<const I: usize, const H: usize> GruCell<I, H> {
         x: Batch<B, I>,
         h: Batch<B, H, Tp>,
     ) -> Batch<B, H, Tp> {
-        let z = self.update.forward(x.clone(), h.with_empty_tape()).sigmoid();
+        let z = self
+            .update
+            .forward(x.clone(), h.with_empty_tape())
+            .sigmoid();
         let r = self.reset.forward(x.clone(), h.with_empty_tape()).sigmoid();
         // n_t = tanh(W x + U (r ⊙ h) + b): the reset gate hides parts of h.
         let n = self.candidate.forward(x, r * h.with_empty_tape()).tanh();
@@ -229,5 +232,14 @@ macro_rules! collection {
 
 collection!(Affine { w, u });
 collection!(RnnCell { hidden });
-collection!(LstmCell { input, forget, candidate, output });
-collection!(GruCell { update, reset, candidate });
+collection!(LstmCell {
+    input,
+    forget,
+    candidate,
+    output
+});
+collection!(GruCell {
+    update,
+    reset,
+    candidate
+});

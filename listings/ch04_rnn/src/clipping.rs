@@ -65,8 +65,11 @@ pub fn gradient_norm<M: TensorCollection<f32, Dev>>(
     grads: &Gradients<f32, Dev>,
 ) -> Result<f64> {
     let mut op = SquaredNorm { grads, total: 0.0 };
-    M::iter_tensors(&mut RecursiveWalker { m: model, f: &mut op })
-        .map_err(|err| anyhow!("reading the gradients: {err:?}"))?;
+    M::iter_tensors(&mut RecursiveWalker {
+        m: model,
+        f: &mut op,
+    })
+    .map_err(|err| anyhow!("reading the gradients: {err:?}"))?;
     Ok(op.total.sqrt())
 }
 
@@ -81,8 +84,11 @@ pub fn clip_gradient_norm<M: TensorCollection<f32, Dev>>(
     if norm > max_norm {
         let factor = (max_norm / norm) as f32;
         let mut op = Rescale { grads, factor };
-        M::iter_tensors(&mut RecursiveWalker { m: model, f: &mut op })
-            .map_err(|err| anyhow!("rescaling the gradients: {err:?}"))?;
+        M::iter_tensors(&mut RecursiveWalker {
+            m: model,
+            f: &mut op,
+        })
+        .map_err(|err| anyhow!("rescaling the gradients: {err:?}"))?;
     }
     Ok(norm)
 }

@@ -34,7 +34,9 @@ pub fn rnn_with_radius<const I: usize, const H: usize>(
     seed: u64,
 ) -> RnnCell<I, H> {
     let mut cell = RnnCell::<I, H>::build(dev);
-    let u = random_orthogonal::<H>(seed).into_iter().map(|q| (radius * q) as f32);
+    let u = random_orthogonal::<H>(seed)
+        .into_iter()
+        .map(|q| (radius * q) as f32);
     cell.hidden.u.weight = dev.tensor_from_vec(u.collect(), (Const::<H>, Const::<H>));
     cell
 }

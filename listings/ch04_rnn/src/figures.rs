@@ -40,7 +40,10 @@ pub fn adding_curves(path: &Path, curves: &[(&str, &[CurvePoint])]) -> Result<()
         },
     );
     let chart = chart
-        .line("predict 1 (MSE 1/6)", [(0.0, BASELINE_MSE), (last, BASELINE_MSE)])
+        .line(
+            "predict 1 (MSE 1/6)",
+            [(0.0, BASELINE_MSE), (last, BASELINE_MSE)],
+        )
         .log_y()
         .legend(Legend::LowerLeft);
     save_svg(path, &[&chart], 1)
@@ -48,23 +51,19 @@ pub fn adding_curves(path: &Path, curves: &[(&str, &[CurvePoint])]) -> Result<()
 
 /// The points of a curve up to (not including) its first non-finite loss.
 fn finite(curve: &[CurvePoint]) -> impl Iterator<Item = &CurvePoint> {
-    curve.iter().take_while(|p| p.loss.is_finite() && p.held_out.is_finite())
+    curve
+        .iter()
+        .take_while(|p| p.loss.is_finite() && p.held_out.is_finite())
 }
 
 /// Training loss and largest gradient norm against the step, with and without clipping.
 pub fn clipping(path: &Path, runs: &[(&str, &[CurvePoint])]) -> Result<()> {
     let loss = runs.iter().fold(
         LineChart::new("training loss (ends where it overflows)", "SGD step", "MSE"),
-        |chart, (label, curve)| {
-            chart.line(label, finite(curve).map(|p| (p.step as f64, p.loss)))
-        },
+        |chart, (label, curve)| chart.line(label, finite(curve).map(|p| (p.step as f64, p.loss))),
     );
     let norms = runs.iter().fold(
-        LineChart::new(
-            "largest gradient norm, before clipping",
-            "SGD step",
-            "‖g‖",
-        ),
+        LineChart::new("largest gradient norm, before clipping", "SGD step", "‖g‖"),
         |chart, (label, curve)| {
             let points = finite(curve).map(|p| (p.step as f64, p.max_gradient_norm));
             chart.line(label, points)
@@ -106,8 +105,14 @@ pub fn lstm_gates(path: &Path, trace: &GateTrace, unit: usize, hidden: usize) ->
         "time step t",
         "gate activation",
     )
-    .line(&format!("input gate i_t (unit {unit})"), column(&trace.input))
-    .line(&format!("forget gate f_t (unit {unit})"), column(&trace.forget))
+    .line(
+        &format!("input gate i_t (unit {unit})"),
+        column(&trace.input),
+    )
+    .line(
+        &format!("forget gate f_t (unit {unit})"),
+        column(&trace.forget),
+    )
     .dots("input gate at the marked steps", marks)
     .y_range(0.0, 1.05)
     .legend(Legend::LowerLeft);

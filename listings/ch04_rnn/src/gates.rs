@@ -58,9 +58,7 @@ pub fn gate_averages<const H: usize, const B: usize>(
 /// The unit whose input gate opens most at the marked steps, compared with the others.
 pub fn most_selective(averages: &[GateAverages]) -> Option<&GateAverages> {
     let gap = |a: &&GateAverages| a.input_marked - a.input_unmarked;
-    averages
-        .iter()
-        .max_by(|a, b| gap(a).total_cmp(&gap(b)))
+    averages.iter().max_by(|a, b| gap(a).total_cmp(&gap(b)))
 }
 
 /// The gates of sequence `n` of `batch`.

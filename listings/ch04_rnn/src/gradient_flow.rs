@@ -37,7 +37,9 @@ where
 /// `B` random unit vectors of width `H`, one per row.
 fn unit_vectors<const B: usize, const H: usize>(dev: &Dev, seed: u64) -> Batch<B, H> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut values: Vec<f32> = (0..B * H).map(|_| StandardNormal.sample(&mut rng)).collect();
+    let mut values: Vec<f32> = (0..B * H)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
     for row in values.chunks_mut(H) {
         let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
         row.iter_mut().for_each(|v| *v /= norm);

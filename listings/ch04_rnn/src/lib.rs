@@ -8,6 +8,7 @@
 
 pub mod adding;
 pub mod bottleneck;
+pub mod bptt;
 pub mod cells;
 pub mod clipping;
 pub mod exercises;
@@ -229,9 +230,8 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
             .map(|&len| {
                 s.spawn(move || {
                     let _finished = Finished(finished_ref);
-                    let accuracy = bottleneck::reversal_accuracy::<SEQ2SEQ_HIDDEN>(
-                        len, reversal, done_ref,
-                    )?;
+                    let accuracy =
+                        bottleneck::reversal_accuracy::<SEQ2SEQ_HIDDEN>(len, reversal, done_ref)?;
                     Ok::<_, anyhow::Error>((len, accuracy))
                 })
             })
@@ -260,7 +260,11 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
     let (rnn, lstm, gru, exploding, reversal) = outcome;
     let held_out_baseline = {
         let targets = held_out.targets.as_vec();
-        targets.iter().map(|&y| (y as f64 - 1.0).powi(2)).sum::<f64>() / targets.len() as f64
+        targets
+            .iter()
+            .map(|&y| (y as f64 - 1.0).powi(2))
+            .sum::<f64>()
+            / targets.len() as f64
     };
     let averages = gates::gate_averages(&lstm.model.cell, held_out);
     let selective = gates::most_selective(&averages)
@@ -348,7 +352,10 @@ fn record_numbers(chapter: &Chapter, selective: &gates::GateAverages) -> Numbers
     n.fixed("flow_lstm_one_step", flow.lstm[1], 2);
     n.fixed("held_out_baseline", chapter.held_out_baseline, 3);
     n.fixed("baseline", BASELINE_MSE, 3);
-    n.count("adding_steps", chapter.lstm.curve.last().map_or(0, |p| p.step));
+    n.count(
+        "adding_steps",
+        chapter.lstm.curve.last().map_or(0, |p| p.step),
+    );
     n.fixed("rnn_mse", chapter.rnn.final_mse(), 3);
     n.fixed("lstm_mse", chapter.lstm.final_mse(), 4);
     n.fixed("gru_mse", chapter.gru.final_mse(), 4);
@@ -359,10 +366,24 @@ fn record_numbers(chapter: &Chapter, selective: &gates::GateAverages) -> Numbers
     let [control, unclipped, clipped] = &chapter.exploding;
     let first_norm = unclipped.first().map_or(0.0, |p| p.max_gradient_norm);
     n.scientific("explode_first_norm", first_norm, 1);
-    n.count("explode_overflow_step", first_overflow(unclipped).unwrap_or(0));
-    n.fixed("explode_clipped_loss", clipped.last().map_or(f64::NAN, |p| p.loss), 3);
-    n.fixed("explode_control_loss", control.last().map_or(f64::NAN, |p| p.loss), 3);
-    let clipped_max = clipped.iter().map(|p| p.max_gradient_norm).fold(0.0, f64::max);
+    n.count(
+        "explode_overflow_step",
+        first_overflow(unclipped).unwrap_or(0),
+    );
+    n.fixed(
+        "explode_clipped_loss",
+        clipped.last().map_or(f64::NAN, |p| p.loss),
+        3,
+    );
+    n.fixed(
+        "explode_control_loss",
+        control.last().map_or(f64::NAN, |p| p.loss),
+        3,
+    );
+    let clipped_max = clipped
+        .iter()
+        .map(|p| p.max_gradient_norm)
+        .fold(0.0, f64::max);
     n.scientific("explode_clipped_max_norm", clipped_max, 1);
     for &(len, accuracy) in &chapter.reversal {
         n.percent(&format!("reversal_{len}"), accuracy, 1);
@@ -380,7 +401,10 @@ fn record_numbers(chapter: &Chapter, selective: &gates::GateAverages) -> Numbers
     };
     n.fixed("gates_mean_input_marked", mean(|g| g.input_marked), 2);
     n.fixed("gates_mean_input_unmarked", mean(|g| g.input_unmarked), 2);
-    n.count("lstm_parameters", exercises::lstm_parameters(INPUTS, HIDDEN));
+    n.count(
+        "lstm_parameters",
+        exercises::lstm_parameters(INPUTS, HIDDEN),
+    );
     n
 }
 

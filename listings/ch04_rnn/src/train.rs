@@ -163,7 +163,11 @@ where
             let held_out = mse(&model, held_out);
             curve.push(CurvePoint {
                 step,
-                loss: if loss.is_finite() { loss } else { f64::INFINITY },
+                loss: if loss.is_finite() {
+                    loss
+                } else {
+                    f64::INFINITY
+                },
                 held_out,
                 max_gradient_norm: max_norm,
             });
