@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building the book needs, at pinned versions, and only what is missing:
 #   - mdbook 0.5.4 and mdbook-katex 0.10.0 (cargo install --locked), in ~/.cargo/bin;
+#   - the book's own preprocessor, mdbook-dudl (listings/booktools), built with cargo;
 #   - KaTeX 0.16.4's stylesheet and fonts (from the npm package katex@0.16.4) in book/katex/,
 #     which mdBook copies into the built book and theme/head.hbs links: the book needs no CDN.
 # Safe to run again: it checks versions and files first. Needs cargo, and npm or curl.
@@ -73,6 +74,12 @@ EOF
   echo "$KATEX_VERSION" > "$assets/VERSION"
   assets_ok || { echo "error: KaTeX assets incomplete in $assets" >&2; exit 1; }
 fi
+# --- the book's own preprocessor (mdbook-dudl, in listings/booktools) -------------------------
+# book.toml runs it through `cargo run`, so it is never stale; building it here keeps the first
+# `mdbook build` quick.
+say "building the book's preprocessor (cargo build --release -p booktools)"
+(cd "$root" && cargo build --quiet --release --locked -p booktools --bin mdbook-dudl)
+
 # book/images links to ../images (mdBook copies only book/ into the build); a dangling link
 # would fail the build on a clone that has no figures yet.
 mkdir -p "$root/images"

@@ -14,7 +14,11 @@ pub struct Activation {
 }
 
 impl Activation {
-    const fn new(name: &'static str, f: fn(f64) -> f64, df: fn(f64) -> f64) -> Self {
+    const fn new(
+        name: &'static str,
+        f: fn(f64) -> f64,
+        df: fn(f64) -> f64,
+    ) -> Self {
         Activation { name, f, df }
     }
 }
@@ -100,7 +104,8 @@ pub fn gelu(z: f64) -> f64 {
 /// ½ (1 + tanh u) + ½ z (1 − tanh² u) u′(z)  (product rule, chain rule)
 pub fn gelu_prime(z: f64) -> f64 {
     let t = gelu_inner(z).tanh();
-    let inner_prime = (2.0 / std::f64::consts::PI).sqrt() * (1.0 + 3.0 * GELU_C * z * z);
+    let inner_prime =
+        (2.0 / std::f64::consts::PI).sqrt() * (1.0 + 3.0 * GELU_C * z * z);
     0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * inner_prime
 }
 

@@ -21,8 +21,9 @@ struct Node {
     inputs: [Option<(Var, f64)>; 2],
 }
 
-/// The computation graph, stored in the order it was built. A node's inputs always come
-/// before it, so the order of the tape is already a topological order.
+/// The computation graph, stored in the order it was built. A node's inputs
+/// always come before it, so the order of the tape is already a topological
+/// order.
 #[derive(Clone, Debug, Default)]
 pub struct Tape {
     nodes: Vec<Node>,
@@ -76,7 +77,8 @@ impl Tape {
 // ANCHOR: backward
 impl Tape {
     /// Fills in ∂loss/∂v for every node v on the tape: seed the loss
-    /// with 1, then visit the nodes last to first and pass each one's gradient to its inputs.
+    /// with 1, then visit the nodes last to first and pass each one's
+    /// gradient to its inputs.
     pub fn backward(&mut self, loss: Var) {
         for node in &mut self.nodes {
             node.grad = 0.0;

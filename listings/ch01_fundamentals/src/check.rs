@@ -1,6 +1,8 @@
-//! Three ways to the same gradient: the scratch engine, dfdx, and finite differences.
+//! Four ways to the same gradient: the scratch engine, matrix-form
+//! backpropagation, dfdx, and finite differences.
 
 use crate::autodiff::Tape;
+use crate::backprop::backprop;
 use crate::mlp_dfdx;
 use crate::mlp_scratch::moons_mlp;
 use crate::training::{minibatches, moons};
@@ -16,11 +18,13 @@ pub struct GradientCheck {
     pub scratch_vs_numerical: f64,
     /// dfdx (f32) against the scratch engine.
     pub dfdx_vs_scratch: f64,
+    /// Backpropagation in matrix form (f64) against the scratch engine.
+    pub matrix_vs_scratch: f64,
 }
 
 // ANCHOR: gradient_check
-/// Takes the untrained 2-16-16-1 network and one minibatch of two moons, computes
-/// ∇θ L for all 337 parameters three ways, and compares.
+/// Takes the untrained 2-16-16-1 network and one minibatch of two moons,
+/// computes ∇θ L for all 337 parameters four ways, and compares.
 pub fn gradient_check(dev: &Dev) -> Result<GradientCheck> {
     let (train, _) = moons();
     let mlp = moons_mlp(1);
@@ -36,9 +40,11 @@ pub fn gradient_check(dev: &Dev) -> Result<GradientCheck> {
 
     let model = mlp_dfdx::from_scratch(dev, &mlp)?;
     let (_, dfdx) = mlp_dfdx::loss_and_grad(&model, &train, batch)?;
+    let matrix = backprop(&mlp, &train, batch).grad;
     Ok(GradientCheck {
         scratch_vs_numerical: max_error(&scratch, &numerical),
         dfdx_vs_scratch: max_error(&dfdx, &scratch),
+        matrix_vs_scratch: max_error(&matrix, &scratch),
     })
 }
 // ANCHOR_END: gradient_check

@@ -9,13 +9,16 @@ use std::path::Path;
 
 /// `activations.svg`: each activation f(z) (left) and its derivative f′(z) (right).
 pub fn activations(path: &Path) -> Result<()> {
-    let grid: Vec<f64> = (0..=320).map(|i| -4.0 + 8.0 * i as f64 / 320.0).collect();
-    let mut values = LineChart::new("activations f(z)", "pre-activation z", "f(z)")
-        .legend(Legend::UpperLeft)
-        .y_range(-1.2, 4.0);
-    let mut slopes = LineChart::new("derivatives f'(z)", "pre-activation z", "f'(z)")
-        .legend(Legend::UpperLeft)
-        .y_range(-0.2, 1.2);
+    let grid: Vec<f64> =
+        (0..=320).map(|i| -4.0 + 8.0 * i as f64 / 320.0).collect();
+    let mut values =
+        LineChart::new("activations f(z)", "pre-activation z", "f(z)")
+            .legend(Legend::UpperLeft)
+            .y_range(-1.2, 4.0);
+    let mut slopes =
+        LineChart::new("derivatives f'(z)", "pre-activation z", "f'(z)")
+            .legend(Legend::UpperLeft)
+            .y_range(-0.2, 1.2);
     for act in ACTIVATIONS {
         values = values.line(act.name, grid.iter().map(|&z| (z, (act.f)(z))));
         slopes = slopes.line(act.name, grid.iter().map(|&z| (z, (act.df)(z))));
@@ -28,7 +31,11 @@ pub type TitledModel<'a> = (&'a str, &'a dyn Fn([f32; 2]) -> f64);
 
 /// `decision_boundary.svg`: the regions each trained network assigns to the two classes,
 /// with the held-out points.
-pub fn decision_boundary(path: &Path, test: &Points2d, models: [TitledModel; 2]) -> Result<()> {
+pub fn decision_boundary(
+    path: &Path,
+    test: &Points2d,
+    models: [TitledModel; 2],
+) -> Result<()> {
     let maps = models.map(|(title, predict)| {
         DecisionMap::new(title, test, |x| {
             let p = predict(x);
@@ -49,7 +56,12 @@ fn curve(losses: &[f64], window: usize) -> impl Iterator<Item = (f64, f64)> {
 
 /// `loss_curves.svg`: the training loss of the scratch and the dfdx network, step by step
 /// (each point the mean over `window` minibatches).
-pub fn loss_curves(path: &Path, scratch: &[f64], dfdx: &[f64], window: usize) -> Result<()> {
+pub fn loss_curves(
+    path: &Path,
+    scratch: &[f64],
+    dfdx: &[f64],
+    window: usize,
+) -> Result<()> {
     let chart = LineChart::new(
         "training loss",
         "gradient-descent step",
@@ -61,8 +73,8 @@ pub fn loss_curves(path: &Path, scratch: &[f64], dfdx: &[f64], window: usize) ->
     save_svg(path, &[&chart], 1)
 }
 
-/// `gradient_flow.svg`: ‖∂L/∂W^(l)‖ against the layer l, for a deep sigmoid network and a
-/// deep ReLU network.
+/// `gradient_flow.svg`: ‖Δ⁽ˡ⁾‖ against the hidden layer l, for a deep sigmoid
+/// network and a deep ReLU network.
 pub fn gradient_flow(path: &Path, sigmoid: &[f64], relu: &[f64]) -> Result<()> {
     let by_layer = |norms: &[f64]| -> Vec<(f64, f64)> {
         norms
@@ -72,9 +84,12 @@ pub fn gradient_flow(path: &Path, sigmoid: &[f64], relu: &[f64]) -> Result<()> {
             .collect()
     };
     let chart = LineChart::new(
-        "gradient size per layer at initialisation",
-        &format!("layer l (1 = input side, {} = output)", sigmoid.len()),
-        "‖∂L/∂W‖ (log scale)",
+        "error signal per hidden layer at initialisation",
+        &format!(
+            "hidden layer l (1 = input side, {} = next to the output)",
+            sigmoid.len()
+        ),
+        "‖Δ⁽ˡ⁾‖ = ‖∂L/∂Z⁽ˡ⁾‖ (log scale)",
     )
     .log_y()
     .legend(Legend::LowerRight)

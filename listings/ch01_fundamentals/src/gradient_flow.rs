@@ -1,10 +1,11 @@
 //! How large the gradient is at each layer of a deep network at initialisation.
 //!
-//! Backpropagation multiplies the error signal by σ′(z) ≤ 1/4 at every sigmoid
-//! layer, so after L layers it has shrunk by up to 4^(−L); ReLU's derivative is 1 wherever
-//! the unit is active, and He initialisation keeps the signal's size from layer to layer.
+//! Backpropagation multiplies the error signal Δ⁽ˡ⁾ = ∂L/∂Z⁽ˡ⁾ by σ′(z) ≤ 1/4
+//! at every sigmoid layer, so after L layers it has shrunk by up to 4^(−L);
+//! ReLU's derivative is 1 wherever the unit is active, and He initialisation
+//! keeps the signal's size from layer to layer.
 
-use crate::autodiff::Tape;
+use crate::backprop::{backprop, Matrix};
 use crate::mlp_scratch::{Hidden, Mlp};
 use dudl::data::Points2d;
 
@@ -27,28 +28,25 @@ pub fn deep_mlp(hidden: Hidden, seed: u64) -> Mlp {
     Mlp::new(&sizes, hidden, gain, seed)
 }
 
-// ANCHOR: grad_norms
-/// ‖∂L/∂W^(l)‖ for every layer l = 1, …, L (input side first), on the examples `batch` of
-/// `data`.
-pub fn weight_grad_norms(mlp: &Mlp, data: &Points2d, batch: &[usize]) -> Vec<f64> {
-    let (_, grad) = mlp.loss_and_grad(&mut Tape::new(), data, batch);
-    (0..mlp.sizes.len() - 1)
-        .map(|l| {
-            let (grad_w, _) = mlp.layer(&grad, l);
-            grad_w.iter().map(|g| g * g).sum::<f64>().sqrt()
-        })
-        .collect()
+// ANCHOR: delta_norms
+/// ‖Δ⁽ˡ⁾‖ = ‖∂L/∂Z⁽ˡ⁾‖ for every hidden layer l = 1, …, L (input side
+/// first), on the examples `batch` of `data`: the error signal itself, not
+/// the weight gradient Δ⁽ˡ⁾ᵀ A⁽ˡ⁻¹⁾, which also scales with the layer's input.
+pub fn delta_norms(mlp: &Mlp, data: &Points2d, batch: &[usize]) -> Vec<f64> {
+    let hidden = mlp.sizes.len() - 2;
+    let deltas = backprop(mlp, data, batch).deltas;
+    deltas[..hidden].iter().map(Matrix::norm).collect()
 }
-// ANCHOR_END: grad_norms
+// ANCHOR_END: delta_norms
 
-/// How many times smaller the first layer's weight gradient is than the last hidden
-/// layer's: ‖∂L/∂W^(L−1)‖ / ‖∂L/∂W^(1)‖.
+/// How many times smaller the first hidden layer's error signal is than the
+/// last one's: ‖Δ⁽ᴸ⁾‖ / ‖Δ⁽¹⁾‖.
 pub fn shrink_factor(norms: &[f64]) -> f64 {
-    norms[norms.len() - 2] / norms[0]
+    norms[norms.len() - 1] / norms[0]
 }
 
-/// How many times smaller each layer's weight gradient is than the next one's (towards the
-/// output): ‖∂L/∂W^(l+1)‖ / ‖∂L/∂W^(l)‖ for l = 1, …, L − 1.
+/// How many times smaller each layer's error signal is than the next one's
+/// (towards the output): ‖Δ⁽ˡ⁺¹⁾‖ / ‖Δ⁽ˡ⁾‖ for l = 1, …, L − 1.
 pub fn per_layer_factors(norms: &[f64]) -> Vec<f64> {
     norms.windows(2).map(|pair| pair[1] / pair[0]).collect()
 }

@@ -28,7 +28,11 @@ pub type Targets = Tensor<Rank2<BATCH, 1>, f32, Dev>;
 // ANCHOR_END: model
 
 /// The points and labels of `batch` (indices into `data`) as tensors.
-pub fn batch_tensors(dev: &Dev, data: &Points2d, batch: &[usize]) -> Result<(Inputs, Targets)> {
+pub fn batch_tensors(
+    dev: &Dev,
+    data: &Points2d,
+    batch: &[usize],
+) -> Result<(Inputs, Targets)> {
     ensure!(
         batch.len() == BATCH,
         "a dfdx minibatch holds {BATCH} points, got {}",
@@ -43,8 +47,8 @@ pub fn batch_tensors(dev: &Dev, data: &Points2d, batch: &[usize]) -> Result<(Inp
 }
 
 // ANCHOR: train
-/// Minibatch gradient descent with dfdx's `Sgd`, over the same batches as the scratch
-/// version; returns the loss of every step.
+/// Minibatch gradient descent with dfdx's `Sgd`, over the same batches as
+/// the scratch version; returns the loss of every step.
 pub fn train(
     model: &mut MoonsNet,
     data: &Points2d,
@@ -98,7 +102,8 @@ pub fn from_scratch(dev: &Dev, mlp: &Mlp) -> Result<MoonsNet> {
     let mut model = dev.build_module::<MoonsArch, f32>();
     let layer = |l| {
         let (w, b) = mlp.layer(&mlp.theta, l);
-        let to_f32 = |v: &[f64]| v.iter().map(|&p| p as f32).collect::<Vec<f32>>();
+        let to_f32 =
+            |v: &[f64]| v.iter().map(|&p| p as f32).collect::<Vec<f32>>();
         (to_f32(w), to_f32(b))
     };
     let (w, b) = layer(0);

@@ -49,7 +49,10 @@ impl Mlp {
         for pair in sizes.windows(2) {
             let (n_in, n_out) = (pair[0], pair[1]);
             let std = gain / (n_in as f64).sqrt();
-            theta.extend((0..n_in * n_out).map(|_| std * rng.sample::<f64, _>(StandardNormal)));
+            theta.extend(
+                (0..n_in * n_out)
+                    .map(|_| std * rng.sample::<f64, _>(StandardNormal)),
+            );
             theta.extend(std::iter::repeat_n(0.0, n_out));
         }
         Mlp {
@@ -116,7 +119,8 @@ impl Mlp {
         batch: &[usize],
     ) -> (f64, Vec<f64>) {
         tape.clear();
-        let theta: Vec<Var> = self.theta.iter().map(|&p| tape.leaf(p)).collect();
+        let theta: Vec<Var> =
+            self.theta.iter().map(|&p| tape.leaf(p)).collect();
         let mut total = tape.leaf(0.0);
         for &i in batch {
             let [x0, x1] = data.points[i];
@@ -140,11 +144,19 @@ impl Mlp {
 
 // ANCHOR: train
 impl Mlp {
-    /// Minibatch gradient descent, θ ← θ − η ∇θ L, one step per batch; returns the loss of
-    /// every step.
-    pub fn train(&mut self, data: &Points2d, batches: &[Vec<usize>], budget: Budget) -> Vec<f64> {
+    /// Minibatch gradient descent, θ ← θ − η ∇θ L, one step per batch;
+    /// returns the loss of every step.
+    pub fn train(
+        &mut self,
+        data: &Points2d,
+        batches: &[Vec<usize>],
+        budget: Budget,
+    ) -> Vec<f64> {
         let mut tape = Tape::new();
-        let mut progress = Progress::new(format!("scratch MLP ({:?})", self.hidden), batches.len());
+        let mut progress = Progress::new(
+            format!("scratch MLP ({:?})", self.hidden),
+            batches.len(),
+        );
         let mut losses = Vec::with_capacity(batches.len());
         for (step, batch) in batches.iter().enumerate() {
             let (loss, grad) = self.loss_and_grad(&mut tape, data, batch);
@@ -167,7 +179,8 @@ impl Mlp {
     /// The probability σ(z^(L)) that `x` is of class 1.
     pub fn predict(&self, x: [f32; 2]) -> f64 {
         let tape = &mut Tape::new();
-        let theta: Vec<Var> = self.theta.iter().map(|&p| tape.leaf(p)).collect();
+        let theta: Vec<Var> =
+            self.theta.iter().map(|&p| tape.leaf(p)).collect();
         let z = self.forward(tape, &theta, &[x[0] as f64, x[1] as f64]);
         let a = tape.sigmoid(z);
         tape.value(a)

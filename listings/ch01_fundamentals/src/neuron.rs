@@ -17,8 +17,8 @@ pub struct NeuronGrad {
 }
 
 // ANCHOR: by_hand
-/// The chain rule written out, ∂L/∂w = ∂L/∂a · ∂a/∂z · ∂z/∂w, each factor computed from
-/// the values of the forward pass.
+/// The chain rule written out, ∂L/∂w = ∂L/∂a · ∂a/∂z · ∂z/∂w, each factor
+/// computed from the values of the forward pass.
 pub fn neuron_by_hand(w: f64, b: f64, x: f64, y: f64) -> NeuronGrad {
     let z = w * x + b; // forward
     let a = sigmoid(z);

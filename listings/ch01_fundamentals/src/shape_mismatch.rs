@@ -5,7 +5,7 @@ fn main() {
     let dev = Cpu::default();
     // ANCHOR: shape_mismatch
     let layer = dev.build_module::<Linear<2, 16>, f32>();
-    let x: Tensor<Rank2<4, 3>, f32, _> = dev.zeros(); // 4 points, 3 features each
+    let x: Tensor<Rank2<4, 3>, f32, _> = dev.zeros(); // 4 points of 3 features
     let z = layer.forward(x); // Linear<2, 16> takes 2 features per point
                               // ANCHOR_END: shape_mismatch
     println!("{:?}", z.shape());

@@ -18,7 +18,8 @@ fn each_derivative_matches_finite_differences_on_401_points() {
     let h = 1e-5;
     for act in ACTIVATIONS {
         // Skip the kink of ReLU and leaky ReLU at 0, where no derivative exists.
-        let points: Vec<f64> = grid().into_iter().filter(|z| z.abs() > 2.0 * h).collect();
+        let points: Vec<f64> =
+            grid().into_iter().filter(|z| z.abs() > 2.0 * h).collect();
         assert!(points.len() >= 400);
         for z in points {
             let numerical = numerical_gradient(|p| (act.f)(p[0]), &[z], h);
@@ -60,7 +61,10 @@ fn activations_and_derivatives_match_dfdx() {
                 continue;
             }
             let z = zf as f64;
-            assert!(((act.f)(z) - values[i] as f64).abs() < 1e-5, "{name}({z})");
+            assert!(
+                ((act.f)(z) - values[i] as f64).abs() < 1e-5,
+                "{name}({z})"
+            );
             assert!(
                 ((act.df)(z) - slopes[i] as f64).abs() < 1e-5,
                 "{name}'({z})"
@@ -81,7 +85,8 @@ fn sigmoid_slope_peaks_at_one_quarter_at_zero() {
 fn exercise_quotient_rule_gives_sigma_times_one_minus_sigma() {
     for z in grid() {
         assert!(
-            (sigmoid_prime_by_quotient_rule(z) - sigmoid_prime(z)).abs() < 1e-15,
+            (sigmoid_prime_by_quotient_rule(z) - sigmoid_prime(z)).abs()
+                < 1e-15,
             "at {z}"
         );
     }

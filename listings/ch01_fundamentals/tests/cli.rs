@@ -18,7 +18,8 @@ fn an_unknown_flag_is_a_one_line_error_and_a_nonzero_exit() {
 
 #[test]
 fn an_output_dir_below_a_file_is_an_error_and_writes_no_figure() {
-    let file = std::env::temp_dir().join(format!("ch01-cli-{}", std::process::id()));
+    let file =
+        std::env::temp_dir().join(format!("ch01-cli-{}", std::process::id()));
     std::fs::write(&file, b"a regular file").unwrap();
     let out_dir = file.join("images");
     let output = Command::new(BINARY)

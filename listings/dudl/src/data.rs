@@ -1,9 +1,10 @@
 //! Datasets: seeded 2-D generators (two moons, spirals, Gaussian blobs) and the shipped
-//! handwritten [`digits`].
+//! handwritten [`digits`] (8 × 8) and [`mnist`] (28 × 28).
 //!
 //! Every generator takes a `seed`, so a figure drawn from it is the same on every machine.
 
 pub mod digits;
+pub mod mnist;
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

@@ -69,12 +69,14 @@ impl Numbers {
 
     /// A fraction shown as a percentage: `percent("acc", 0.98, 1)` shows `98.0%`.
     pub fn percent(&mut self, key: &str, fraction: f64, decimals: usize) -> String {
-        self.record(key, fraction, format!("{:.*}%", decimals, 100.0 * fraction))
+        let text = format!("{:.*}%", decimals, 100.0 * fraction);
+        self.record(key, fraction, typeset_minus(&text))
     }
 
-    /// A value with a fixed number of decimals: `fixed("loss", 0.00937, 4)` shows `0.0094`.
+    /// A value with a fixed number of decimals: `fixed("loss", 0.00937, 4)` shows `0.0094`,
+    /// and negative values take a true minus sign, `−0.66`.
     pub fn fixed(&mut self, key: &str, value: f64, decimals: usize) -> String {
-        self.record(key, value, format!("{value:.decimals$}"))
+        self.record(key, value, typeset_minus(&format!("{value:.decimals$}")))
     }
 
     /// A count with thousands separators: `count("n", 1024)` shows `1,024`.
@@ -180,12 +182,20 @@ pub fn group_thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut grouped = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
     }
     grouped
+}
+
+/// A leading `-` as the minus sign `−` (U+2212), as typeset text and KaTeX show it.
+pub fn typeset_minus(text: &str) -> String {
+    match text.strip_prefix('-') {
+        Some(magnitude) => format!("−{magnitude}"),
+        None => text.to_string(),
+    }
 }
 
 /// `6.6e5` → `"6.6 × 10⁵"`, `2.5e-3` → `"2.5 × 10⁻³"`, with `decimals` digits after the point.
@@ -194,8 +204,9 @@ pub fn scientific_text(value: f64, decimals: usize) -> String {
     let (mantissa, exponent) = formatted
         .split_once('e')
         .expect("Rust's {:e} always has an exponent");
+    let mantissa = typeset_minus(mantissa);
     if exponent == "0" {
-        return mantissa.to_string();
+        return mantissa;
     }
     let superscript: String = exponent
         .chars()
@@ -221,6 +232,11 @@ mod tests {
         assert_eq!(numbers.scientific("ratio", 6.6e5, 1), "6.6 × 10⁵");
         assert_eq!(numbers.scientific("tiny", 2.5e-3, 1), "2.5 × 10⁻³");
         assert_eq!(numbers.scientific("one", 3.0, 1), "3.0");
+        assert_eq!(numbers.fixed("negative", -0.6636, 2), "−0.66");
+        assert_eq!(
+            numbers.scientific("negative_small", -2.5e-3, 1),
+            "−2.5 × 10⁻³"
+        );
         assert_eq!(numbers.value("acc").unwrap(), 0.98);
         assert!(numbers.get("nope").unwrap_err().to_string().contains("acc"));
     }

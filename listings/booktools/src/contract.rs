@@ -17,11 +17,19 @@
 //!   `FIGURES` does not list, so no binary rewrites it.
 //! - **chapter** ([`Rule::Chapter`]): a chapter `chNN_*.md` linked from `SUMMARY.md` without a
 //!   `listings/chNN_*` crate, or a crate without a chapter.
+//! - **number** ([`Rule::Number`]): `{{#number chNN.key}}` whose key is not in the committed
+//!   `images/chNN/numbers.json`, or is malformed. A number the text quotes comes from the run.
+//! - **citation** ([`Rule::Citation`]): `{{#cite key}}` with no entry in `book/references.md`,
+//!   an entry that nothing cites, or an entry without its label or link.
+//! - **listing width** ([`Rule::ListingWidth`]): an included region with a line wider than
+//!   [`LISTING_COLUMNS`] columns, which would scroll sideways in the book's code box.
 //!
 //! Each chapter crate declares the figures its binary writes in `src/lib.rs`:
 //! `pub const FIGURES: &[&str] = &["activations.svg", …];`, names relative to `images/chNN/`.
 //! The checker reads that constant as text; it does not build the crate.
 
+use crate::directives::{self, Directive};
+use crate::{numbers, references};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
@@ -40,7 +48,17 @@ pub enum Rule {
     OrphanFigure,
     /// A chapter without a crate, or a crate without a chapter.
     Chapter,
+    /// A quoted number missing from its chapter's numbers file.
+    Number,
+    /// A citation without an entry, or an entry without a citation.
+    Citation,
+    /// An included listing line too wide for the book's code box.
+    ListingWidth,
 }
+
+/// The widest line an included listing may have: what the book's code box shows at its
+/// default width without scrolling.
+pub const LISTING_COLUMNS: usize = 80;
 
 impl Rule {
     /// The rule's name as [`Violation`]'s `Display` prints it.
@@ -51,6 +69,9 @@ impl Rule {
             Rule::Image => "image",
             Rule::OrphanFigure => "orphan-figure",
             Rule::Chapter => "chapter",
+            Rule::Number => "number",
+            Rule::Citation => "citation",
+            Rule::ListingWidth => "listing-width",
         }
     }
 }
@@ -97,6 +118,7 @@ pub fn check(root: &Path) -> Vec<Violation> {
     }
     repo.check_orphans();
     repo.check_chapters();
+    repo.check_references();
     let mut out = repo.out;
     out.sort();
     out.dedup();
@@ -114,6 +136,10 @@ struct Repo {
     root: PathBuf,
     /// Chapter crates by chapter number `NN`.
     crates: BTreeMap<String, Vec<Crate>>,
+    /// Committed numbers by chapter (`ch01`), or why they cannot be read.
+    numbers: BTreeMap<String, Result<BTreeMap<String, String>, String>>,
+    /// Every `{{#cite key}}` outside `references.md`: key, page, line.
+    citations: Vec<(String, PathBuf, usize)>,
     out: Vec<Violation>,
 }
 
@@ -122,6 +148,8 @@ impl Repo {
         let mut repo = Repo {
             root: root.to_path_buf(),
             crates: BTreeMap::new(),
+            numbers: BTreeMap::new(),
+            citations: Vec::new(),
             out: Vec::new(),
         };
         let listings = root.join("listings");
@@ -173,6 +201,7 @@ impl Repo {
         for (index, raw) in text.lines().enumerate() {
             let n = index + 1;
             let line = raw.trim_start();
+            self.check_directives(page, n, line);
             if let Some(open) = &mut fence {
                 if open.closes(line) {
                     let open = fence.take().expect("fence is open");
@@ -302,7 +331,10 @@ impl Repo {
             }
         };
         match &include.selector {
-            Selector::WholeFile => {}
+            Selector::WholeFile => {
+                let lines: Vec<&str> = text.lines().collect();
+                self.check_width(page, n, include, &lines);
+            }
             Selector::Lines(spec) => self.report(
                 page,
                 n,
@@ -319,6 +351,10 @@ impl Repo {
             Selector::Anchor(name) => {
                 let start = anchor_line(&text, "ANCHOR:", name);
                 let end = anchor_line(&text, "ANCHOR_END:", name);
+                if let (Some(s), Some(e)) = (start, end) {
+                    let region: Vec<&str> = text.lines().take(e).skip(s + 1).collect();
+                    self.check_width(page, n, include, &region);
+                }
                 let problem = match (start, end) {
                     (Some(s), Some(e)) if s < e => None,
                     (Some(_), Some(_)) => Some("`ANCHOR_END` comes before `ANCHOR`"),
@@ -339,6 +375,105 @@ impl Repo {
                         ),
                     );
                 }
+            }
+        }
+    }
+
+    /// Listing width: the lines an include shows fit [`LISTING_COLUMNS`] (anchor lines, which
+    /// mdBook drops, excepted).
+    fn check_width(&mut self, page: &Path, n: usize, include: &Include, lines: &[&str]) {
+        let wide: Vec<usize> = lines
+            .iter()
+            .filter(|l| !l.contains("ANCHOR:") && !l.contains("ANCHOR_END:"))
+            .map(|l| l.chars().count())
+            .filter(|&w| w > LISTING_COLUMNS)
+            .collect();
+        if let Some(widest) = wide.iter().max() {
+            self.report(
+                page,
+                n,
+                Rule::ListingWidth,
+                format!(
+                    "`{}` shows {} line(s) wider than {LISTING_COLUMNS} columns (the widest: {widest}), which scroll sideways in the book: wrap them in the listing",
+                    include.directive,
+                    wide.len()
+                ),
+            );
+        }
+    }
+
+    /// Number and citation directives on one line of a page.
+    fn check_directives(&mut self, page: &Path, n: usize, line: &str) {
+        let is_bibliography = page.ends_with("book/references.md");
+        for found in directives::find(line) {
+            match found.directive {
+                Directive::Number { chapter, key } => {
+                    if let Err(problem) = self.committed_number(&chapter, &key) {
+                        self.report(page, n, Rule::Number, problem);
+                    }
+                }
+                Directive::Cite(key) if !is_bibliography => {
+                    self.citations.push((key, page.to_path_buf(), n));
+                }
+                Directive::Malformed(problem) => {
+                    let rule = if problem.contains("#number") {
+                        Rule::Number
+                    } else {
+                        Rule::Citation
+                    };
+                    self.report(page, n, rule, problem);
+                }
+                Directive::Cite(_) | Directive::References => {}
+            }
+        }
+    }
+
+    /// Whether the committed numbers of `chapter` hold `key`.
+    fn committed_number(&mut self, chapter: &str, key: &str) -> Result<(), String> {
+        let root = self.root.clone();
+        let texts = self.numbers.entry(chapter.to_string()).or_insert_with(|| {
+            let path = numbers::path(&root, chapter);
+            numbers::load_texts(&path).map_err(|e| format!("{e:#}"))
+        });
+        match texts {
+            Err(why) => Err(format!("`{chapter}.{key}`: {why}")),
+            Ok(texts) if texts.contains_key(key) => Ok(()),
+            Ok(_) => Err(format!(
+                "`{chapter}.{key}` is not in images/{chapter}/numbers.json: record it in the chapter binary (dudl::numbers) and rerun it"
+            )),
+        }
+    }
+
+    /// Citations: every cited key has an entry, every entry is cited, entries are well formed.
+    fn check_references(&mut self) {
+        let path = self.root.join("book/references.md");
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        let (entries, problems) = references::parse(&text);
+        for (line, problem) in problems {
+            self.report(&path, line, Rule::Citation, problem);
+        }
+        let citations = std::mem::take(&mut self.citations);
+        for (key, page, n) in &citations {
+            if !entries.iter().any(|e| &e.key == key) {
+                self.report(
+                    page,
+                    *n,
+                    Rule::Citation,
+                    format!("`{{{{#cite {key}}}}}` has no entry in book/references.md: add it"),
+                );
+            }
+        }
+        for entry in entries {
+            if !citations.iter().any(|(key, _, _)| *key == entry.key) {
+                self.report(
+                    &path,
+                    entry.line,
+                    Rule::Citation,
+                    format!(
+                        "entry `{}` is cited by no page: cite it where its idea enters, or remove it",
+                        entry.key
+                    ),
+                );
             }
         }
     }
@@ -459,6 +594,9 @@ impl Repo {
                 let name = slash_path(file.strip_prefix(&dir).unwrap_or(&file));
                 if name.split('/').any(|part| part.starts_with('.')) {
                     continue;
+                }
+                if name == "numbers.json" && self.crates.contains_key(&number) {
+                    continue; // written by the chapter binary beside its figures
                 }
                 if let Some(problem) = self.undeclared(&number, &name) {
                     self.report(
@@ -631,21 +769,7 @@ struct Include {
 /// The include directives in `line` (mdBook's `\{{#include …}}` escape is skipped).
 fn includes_in(line: &str) -> Vec<Include> {
     let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(start) = line[from..].find("{{").map(|i| i + from) {
-        let Some(end) = line[start..].find("}}").map(|i| i + start + 2) else {
-            break;
-        };
-        from = end;
-        let directive = &line[start..end];
-        // mdBook allows blanks after `{{`; `\{{#…}}` is its escape for a literal directive.
-        let Some(body) = directive[2..directive.len() - 2].trim().strip_prefix('#') else {
-            continue;
-        };
-        if line[..start].ends_with('\\') {
-            continue;
-        }
-        let (kind, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+    for (start, end, kind, arg) in directives::braced(line) {
         if kind != "include" && kind != "rustdoc_include" {
             continue;
         }
@@ -666,7 +790,7 @@ fn includes_in(line: &str) -> Vec<Include> {
             Some(rest) => Selector::Lines(rest.to_string()),
         };
         found.push(Include {
-            directive: directive.to_string(),
+            directive: line[start..end].to_string(),
             path: path.to_string(),
             selector,
         });

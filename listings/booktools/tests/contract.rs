@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dudl::contract::{check, Rule, Violation};
+use booktools::contract::{check, Rule, Violation};
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -120,6 +120,22 @@ fn chapter_without_crate_and_crate_without_chapter_are_rejected() {
         &[
             ("book/SUMMARY.md", 6, Rule::Chapter),
             ("listings/ch03_nochapter/Cargo.toml", 0, Rule::Chapter),
+        ],
+    );
+}
+
+#[test]
+fn unknown_numbers_citations_uncited_entries_and_wide_listings_are_rejected() {
+    assert_violations(
+        "directives",
+        &[
+            ("book/ch01_demo.md", 3, Rule::Number),   // no key `question`
+            ("book/ch01_demo.md", 4, Rule::Number),   // no images/ch02/numbers.json
+            ("book/ch01_demo.md", 4, Rule::Number),   // `{{#number answer}}`: no chapter
+            ("book/ch01_demo.md", 6, Rule::Citation), // no entry `nobody2020`
+            ("book/ch01_demo.md", 9, Rule::ListingWidth),
+            ("book/references.md", 4, Rule::Citation), // cited by no page
+            ("book/references.md", 5, Rule::Citation), // no link
         ],
     );
 }
