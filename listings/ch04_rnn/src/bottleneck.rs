@@ -1,5 +1,6 @@
-//! The bottleneck: a GRU encoder–decoder **without** attention, reversing sequences of
-//! digits. Everything the decoder knows about the input is the encoder's last state.
+//! The bottleneck: a GRU encoder–decoder **without** attention, reversing
+//! sequences of digits. Everything the decoder knows about the input is the
+//! encoder's last state.
 
 use crate::cells::{Batch, GruCell, Recurrent};
 use anyhow::{anyhow, ensure, Result};
@@ -24,7 +25,8 @@ pub const BATCH: usize = 32;
 pub const HELD_OUT: usize = 256;
 
 // ANCHOR: seq2seq
-/// Encoder and decoder GRUs with `H` hidden units, and a read-out to the digits.
+/// Encoder and decoder GRUs with `H` hidden units, and a read-out to the
+/// digits.
 #[derive(Clone, Debug)]
 pub struct Seq2Seq<const H: usize, E: Dtype = f32, D: Storage<E> = Dev> {
     pub encoder: GruCell<TOKENS, H, E, D>,
@@ -33,8 +35,8 @@ pub struct Seq2Seq<const H: usize, E: Dtype = f32, D: Storage<E> = Dev> {
 }
 
 impl<const H: usize> Seq2Seq<H> {
-    /// Teacher-forced cross-entropy, averaged over the output positions. The encoder's
-    /// last state `h_T` is the decoder's first: the only way through.
+    /// Teacher-forced cross-entropy, averaged over the output positions. The
+    /// encoder's last state `h_T` is the decoder's first: the only way through.
     pub fn loss<const B: usize, Tp: Tape<f32, Dev> + Merge<Tp>>(
         &self,
         h0: Batch<B, H, Tp>,
@@ -59,7 +61,9 @@ impl<const H: usize> Seq2Seq<H> {
 }
 // ANCHOR_END: seq2seq
 
-impl<const H: usize, D: Device<f32>> TensorCollection<f32, D> for Seq2Seq<H, f32, D> {
+impl<const H: usize, D: Device<f32>> TensorCollection<f32, D>
+    for Seq2Seq<H, f32, D>
+{
     type To<E2: Dtype, D2: Device<E2>> = Seq2Seq<H, E2, D2>;
 
     fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
@@ -98,28 +102,35 @@ pub fn reversed(sequence: &[usize]) -> Vec<usize> {
     sequence.iter().rev().copied().collect()
 }
 
-/// One teacher-forced batch: the source, the decoder's inputs (BOS, then the target shifted
-/// one place right) and the one-hot targets, one tensor per position.
+/// One teacher-forced batch: the source, the decoder's inputs (BOS, then the
+/// target shifted one place right) and the one-hot targets, one tensor per
+/// position.
 type Teacher<const B: usize> = (
     Vec<Batch<B, TOKENS>>,
     Vec<Batch<B, TOKENS>>,
     Vec<Batch<B, VOCAB>>,
 );
 
-fn teacher_forced<const B: usize>(dev: &Dev, sources: &[Vec<usize>]) -> Teacher<B> {
-    let targets: Vec<Vec<usize>> = sources.iter().map(|s| reversed(s)).collect();
+fn teacher_forced<const B: usize>(
+    dev: &Dev,
+    sources: &[Vec<usize>],
+) -> Teacher<B> {
+    let targets: Vec<Vec<usize>> =
+        sources.iter().map(|s| reversed(s)).collect();
     let len = sources[0].len();
     let source = (0..len).map(|i| one_hot(dev, sources, |s| s[i])).collect();
     let inputs = (0..len)
-        .map(|i| one_hot(dev, &targets, |s| if i == 0 { BOS } else { s[i - 1] }))
+        .map(|i| {
+            one_hot(dev, &targets, |s| if i == 0 { BOS } else { s[i - 1] })
+        })
         .collect();
     let targets = (0..len).map(|i| one_hot(dev, &targets, |s| s[i])).collect();
     (source, inputs, targets)
 }
 
 // ANCHOR: greedy
-/// Greedy decoding: encode, then feed each predicted digit back in. Returns the share of
-/// output digits that are right.
+/// Greedy decoding: encode, then feed each predicted digit back in. Returns the
+/// share of output digits that are right.
 pub fn token_accuracy<const H: usize, const B: usize>(
     model: &Seq2Seq<H>,
     sources: &[Vec<usize>],
@@ -135,7 +146,11 @@ pub fn token_accuracy<const H: usize, const B: usize>(
         h = model.decoder.step(one_hot(&dev, &previous, |p| p[0]), h);
         let logits = model.readout.forward(h.clone()).as_vec();
         for (n, row) in logits.chunks(VOCAB).enumerate() {
-            let digit = (0..VOCAB).fold(0, |best, d| if row[d] > row[best] { d } else { best });
+            let digit =
+                (0..VOCAB).fold(
+                    0,
+                    |best, d| if row[d] > row[best] { d } else { best },
+                );
             right += usize::from(digit == sources[n][len - 1 - i]);
             previous[n][0] = digit;
         }
@@ -152,8 +167,9 @@ pub struct Budget {
     pub seed: u64,
 }
 
-/// Trains a fresh `Seq2Seq<H>` to reverse sequences of length `len` and returns its
-/// greedy token accuracy on `HELD_OUT` unseen sequences. Adds one to `done` per step.
+/// Trains a fresh `Seq2Seq<H>` to reverse sequences of length `len` and returns
+/// its greedy token accuracy on `HELD_OUT` unseen sequences. Adds one to `done`
+/// per step.
 pub fn reversal_accuracy<const H: usize>(
     len: usize,
     budget: Budget,
@@ -173,8 +189,10 @@ pub fn reversal_accuracy<const H: usize>(
         },
     );
     let mut rng = StdRng::seed_from_u64(budget.seed.wrapping_add(1));
-    let random = |rng: &mut StdRng| (0..len).map(|_| rng.gen_range(0..VOCAB)).collect();
-    let held_out: Vec<Vec<usize>> = (0..HELD_OUT).map(|_| random(&mut rng)).collect();
+    let random =
+        |rng: &mut StdRng| (0..len).map(|_| rng.gen_range(0..VOCAB)).collect();
+    let held_out: Vec<Vec<usize>> =
+        (0..HELD_OUT).map(|_| random(&mut rng)).collect();
     let unseen: HashSet<&Vec<usize>> = held_out.iter().collect();
     let mut grads = model.alloc_grads();
     for step in 1..=budget.steps {
@@ -187,7 +205,8 @@ pub fn reversal_accuracy<const H: usize>(
             })
             .collect();
         let (source, inputs, targets) = teacher_forced::<BATCH>(&dev, &batch);
-        let loss = model.loss(dev.zeros().traced(grads), &source, &inputs, &targets);
+        let loss =
+            model.loss(dev.zeros().traced(grads), &source, &inputs, &targets);
         grads = loss.backward();
         adam.update(&mut model, &grads)
             .map_err(|err| anyhow!("Adam step {step}: {err:?}"))?;

@@ -1,7 +1,9 @@
-//! Backpropagation through time for the tanh RNN, from scratch in plain Rust: one
-//! sequence, `f64`, every product written out. The dfdx cell must give the same gradients.
+//! Backpropagation through time for the tanh RNN, from scratch in plain Rust:
+//! one sequence, `f64`, every product written out. The dfdx cell must give the
+//! same gradients.
 
-/// `h_t = tanh(W x_t + U h_{t−1} + b)`, matrices row by row: `W` is `H × I`, `U` is `H × H`.
+/// `h_t = tanh(W x_t + U h_{t−1} + b)`, matrices row by row: `W` is `H × I`,
+/// `U` is `H × H`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScratchRnn {
     pub inputs: usize,
@@ -11,7 +13,8 @@ pub struct ScratchRnn {
     pub b: Vec<f64>,
 }
 
-/// Gradients of the loss with respect to `W`, `U` and `b`, and to every state `h_0 … h_T`.
+/// Gradients of the loss with respect to `W`, `U` and `b`, and to every state
+/// `h_0 … h_T`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScratchGradients {
     pub w: Vec<f64>,
@@ -69,7 +72,8 @@ impl ScratchRnn {
         grad_last: &[f64],
     ) -> ScratchGradients {
         let (i_n, h_n) = (self.inputs, self.hidden);
-        let (mut w, mut u, mut b) = (vec![0.0; h_n * i_n], vec![0.0; h_n * h_n], vec![0.0; h_n]);
+        let (mut w, mut u, mut b) =
+            (vec![0.0; h_n * i_n], vec![0.0; h_n * h_n], vec![0.0; h_n]);
         let mut grad_states = vec![grad_last.to_vec()];
         for t in (1..=xs.len()).rev() {
             let grad_h = &grad_states[grad_states.len() - 1];
@@ -77,8 +81,11 @@ impl ScratchRnn {
                 .map(|j| grad_h[j] * (1.0 - states[t][j].powi(2)))
                 .collect();
             for j in 0..h_n {
-                (0..i_n).for_each(|k| w[j * i_n + k] += delta[j] * xs[t - 1][k]);
-                (0..h_n).for_each(|k| u[j * h_n + k] += delta[j] * states[t - 1][k]);
+                (0..i_n)
+                    .for_each(|k| w[j * i_n + k] += delta[j] * xs[t - 1][k]);
+                (0..h_n).for_each(|k| {
+                    u[j * h_n + k] += delta[j] * states[t - 1][k]
+                });
                 b[j] += delta[j];
             }
             grad_states.push(transposed_matvec(&self.u, &delta, h_n));

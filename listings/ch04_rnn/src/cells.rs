@@ -8,21 +8,29 @@ use dfdx::nn::modules::{Linear, UnbiasedLinear};
 use dfdx::prelude::*;
 use dudl::Dev;
 
-/// A batch of `B` vectors of width `N`, recorded on tape `Tp` (none by default).
-pub type Batch<const B: usize, const N: usize, Tp = NoneTape> = Tensor<Rank2<B, N>, f32, Dev, Tp>;
+/// A batch of `B` vectors of width `N`, recorded on tape `Tp` (none by
+/// default).
+pub type Batch<const B: usize, const N: usize, Tp = NoneTape> =
+    Tensor<Rank2<B, N>, f32, Dev, Tp>;
 
 // ANCHOR: affine
 /// One gate's pre-activation `W x + U h + b`: `w` holds `W` `(H × I)` and `b`,
 /// `u` holds the recurrent weights `U` `(H × H)`.
 #[derive(Clone, Debug)]
-pub struct Affine<const I: usize, const H: usize, E: Dtype = f32, D: Storage<E> = Dev> {
+pub struct Affine<
+    const I: usize,
+    const H: usize,
+    E: Dtype = f32,
+    D: Storage<E> = Dev,
+> {
     pub w: Linear<I, H, E, D>,
     pub u: UnbiasedLinear<H, H, E, D>,
 }
 
 impl<const I: usize, const H: usize> Affine<I, H> {
-    /// `W x + U h + b`. The input joins with an empty tape of its own, so that `W` and
-    /// `b` get gradients too; the tape of `h` stays on the left and grows.
+    /// `W x + U h + b`. The input joins with an empty tape of its own, so that
+    /// `W` and `b` get gradients too; the tape of `h` stays on the left and
+    /// grows.
     pub fn forward<const B: usize, Tp: Tape<f32, Dev> + Merge<Tp>>(
         &self,
         x: Batch<B, I>,
@@ -36,7 +44,12 @@ impl<const I: usize, const H: usize> Affine<I, H> {
 // ANCHOR: rnn
 /// The vanilla recurrent cell: `h_t = tanh(W x_t + U h_{t−1} + b)`.
 #[derive(Clone, Debug)]
-pub struct RnnCell<const I: usize, const H: usize, E: Dtype = f32, D: Storage<E> = Dev> {
+pub struct RnnCell<
+    const I: usize,
+    const H: usize,
+    E: Dtype = f32,
+    D: Storage<E> = Dev,
+> {
     pub hidden: Affine<I, H, E, D>,
 }
 
@@ -51,7 +64,8 @@ impl<const I: usize, const H: usize> RnnCell<I, H> {
 }
 // ANCHOR_END: rnn
 
-/// What the LSTM's gates did at one step, each `(B, H)`: for looking, not for training.
+/// What the LSTM's gates did at one step, each `(B, H)`: for looking, not for
+/// training.
 #[derive(Clone, Debug)]
 pub struct Gates<const B: usize, const H: usize> {
     pub input: Batch<B, H>,
@@ -60,9 +74,15 @@ pub struct Gates<const B: usize, const H: usize> {
 }
 
 // ANCHOR: lstm
-/// The LSTM: a cell state `c` beside the hidden state `h`, three gates and a candidate.
+/// The LSTM: a cell state `c` beside the hidden state `h`, three gates and a
+/// candidate.
 #[derive(Clone, Debug)]
-pub struct LstmCell<const I: usize, const H: usize, E: Dtype = f32, D: Storage<E> = Dev> {
+pub struct LstmCell<
+    const I: usize,
+    const H: usize,
+    E: Dtype = f32,
+    D: Storage<E> = Dev,
+> {
     pub input: Affine<I, H, E, D>,
     pub forget: Affine<I, H, E, D>,
     pub candidate: Affine<I, H, E, D>,
@@ -70,7 +90,8 @@ pub struct LstmCell<const I: usize, const H: usize, E: Dtype = f32, D: Storage<E
 }
 
 /// The LSTM's state `(h, c)`.
-pub type LstmState<const B: usize, const H: usize, Tp> = (Batch<B, H, Tp>, Batch<B, H, Tp>);
+pub type LstmState<const B: usize, const H: usize, Tp> =
+    (Batch<B, H, Tp>, Batch<B, H, Tp>);
 
 impl<const I: usize, const H: usize> LstmCell<I, H> {
     /// One step from `(h, c)` to `(h_t, c_t)`, with the gates `i_t, f_t, o_t`.
@@ -101,7 +122,12 @@ impl<const I: usize, const H: usize> LstmCell<I, H> {
 // ANCHOR: gru
 /// The GRU: an update gate `z` and a reset gate `r`, no separate cell state.
 #[derive(Clone, Debug)]
-pub struct GruCell<const I: usize, const H: usize, E: Dtype = f32, D: Storage<E> = Dev> {
+pub struct GruCell<
+    const I: usize,
+    const H: usize,
+    E: Dtype = f32,
+    D: Storage<E> = Dev,
+> {
     pub update: Affine<I, H, E, D>,
     pub reset: Affine<I, H, E, D>,
     pub candidate: Affine<I, H, E, D>,
@@ -120,7 +146,8 @@ impl<const I: usize, const H: usize> GruCell<I, H> {
         let r = self.reset.forward(x.clone(), h.with_empty_tape()).sigmoid();
         // n_t = tanh(W x + U (r ⊙ h) + b): the reset gate hides parts of h.
         let n = self.candidate.forward(x, r * h.with_empty_tape()).tanh();
-        // h_t = z ⊙ h_{t−1} + (1 − z) ⊙ n_t: keep, or overwrite with the candidate.
+        // h_t = z ⊙ h_{t−1} + (1 − z) ⊙ n_t: keep, or overwrite with the
+        // candidate.
         let keep = z.with_empty_tape();
         h * keep + n * (z.negate() + 1.0)
     }
@@ -130,9 +157,10 @@ impl<const I: usize, const H: usize> GruCell<I, H> {
 // ANCHOR: recurrent
 /// A cell run over a whole sequence.
 pub trait Recurrent<const I: usize, const H: usize> {
-    /// Reads `xs` (`T` inputs `(B, I)`) from the state `h0`, which carries the tape
-    /// (an LSTM starts with `c_0 = 0`). Returns `h_T` with the tape, and `h_1 … h_T`
-    /// without it (the same tensors, so `grads.get(&h_t)` finds their gradients).
+    /// Reads `xs` (`T` inputs `(B, I)`) from the state `h0`, which carries the
+    /// tape (an LSTM starts with `c_0 = 0`). Returns `h_T` with the tape, and
+    /// `h_1 … h_T` without it (the same tensors, so `grads.get(&h_t)` finds
+    /// their gradients).
     fn run<const B: usize, Tp: Tape<f32, Dev> + Merge<Tp>>(
         &self,
         h0: Batch<B, H, Tp>,
@@ -174,8 +202,9 @@ impl<const I: usize, const H: usize> Recurrent<I, H> for GruCell<I, H> {
 }
 
 impl<const I: usize, const H: usize> LstmCell<I, H> {
-    /// Sets the forget gate's bias to 1, so that `f ≈ σ(1) ≈ 0.73` at the start: the
-    /// cell state is mostly kept (Gers et al., 2000; Jozefowicz et al., 2015).
+    /// Sets the forget gate's bias to 1, so that `f ≈ σ(1) ≈ 0.73` at the
+    /// start: the cell state is mostly kept (Gers et al., 2000; Jozefowicz et
+    /// al., 2015).
     pub fn with_forget_bias_one(mut self) -> Self {
         self.forget.w.bias.fill_with_ones();
         self

@@ -1,9 +1,11 @@
-//! Gradient-norm clipping (Pascanu, Mikolov & Bengio, 2013), which dfdx does not have:
-//! if `‖g‖ > c`, rescale every gradient by `c / ‖g‖`. It edits the gradient buffers in
-//! place, so it runs on the CPU (where this chapter runs).
+//! Gradient-norm clipping (Pascanu, Mikolov & Bengio, 2013), which dfdx does
+//! not have: if `‖g‖ > c`, rescale every gradient by `c / ‖g‖`. It edits the
+//! gradient buffers in place, so it runs on the CPU (where this chapter runs).
 
 use anyhow::{anyhow, Result};
-use dfdx::nn::tensor_collection::{RecursiveWalker, TensorVisitor, ViewTensorRef};
+use dfdx::nn::tensor_collection::{
+    RecursiveWalker, TensorVisitor, ViewTensorRef,
+};
 use dfdx::prelude::*;
 use dudl::Dev;
 
@@ -32,7 +34,8 @@ impl TensorVisitor<f32, Dev> for SquaredNorm<'_> {
     }
 }
 
-/// Multiplies the gradients of a model's trainable tensors by `factor`, in place.
+/// Multiplies the gradients of a model's trainable tensors by `factor`, in
+/// place.
 struct Rescale<'a> {
     grads: &'a mut Gradients<f32, Dev>,
     factor: f32,
@@ -59,7 +62,8 @@ impl TensorVisitor<f32, Dev> for Rescale<'_> {
 }
 
 // ANCHOR: clip
-/// The norm `‖g‖` of all of `model`'s gradients taken together, as one long vector.
+/// The norm `‖g‖` of all of `model`'s gradients taken together, as one long
+/// vector.
 pub fn gradient_norm<M: TensorCollection<f32, Dev>>(
     model: &M,
     grads: &Gradients<f32, Dev>,

@@ -1,4 +1,5 @@
-//! Exploding gradients: a tanh RNN whose recurrent weights have spectral radius `ρ > 1`.
+//! Exploding gradients: a tanh RNN whose recurrent weights have spectral radius
+//! `ρ > 1`.
 
 use crate::cells::RnnCell;
 use dfdx::prelude::*;
@@ -8,13 +9,15 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
 // ANCHOR: radius
-/// A random `H × H` orthogonal matrix `Q` (Gram–Schmidt on a Gaussian matrix), row by row.
-/// Every eigenvalue of `Q` has modulus 1, so every eigenvalue of `ρ Q` has modulus `ρ`.
+/// A random `H × H` orthogonal matrix `Q` (Gram–Schmidt on a Gaussian matrix),
+/// row by row. Every eigenvalue of `Q` has modulus 1, so every eigenvalue of `ρ
+/// Q` has modulus `ρ`.
 pub fn random_orthogonal<const H: usize>(seed: u64) -> Vec<f64> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut rows: Vec<Vec<f64>> = Vec::with_capacity(H);
     while rows.len() < H {
-        let mut v: Vec<f64> = (0..H).map(|_| StandardNormal.sample(&mut rng)).collect();
+        let mut v: Vec<f64> =
+            (0..H).map(|_| StandardNormal.sample(&mut rng)).collect();
         for q in &rows {
             let along: f64 = v.iter().zip(q).map(|(a, b)| a * b).sum();
             v.iter_mut().zip(q).for_each(|(a, b)| *a -= along * b);
@@ -27,7 +30,8 @@ pub fn random_orthogonal<const H: usize>(seed: u64) -> Vec<f64> {
     rows.concat()
 }
 
-/// A tanh RNN cell whose recurrent weights are `U = ρ Q`: spectral radius exactly `ρ`.
+/// A tanh RNN cell whose recurrent weights are `U = ρ Q`: spectral radius
+/// exactly `ρ`.
 pub fn rnn_with_radius<const I: usize, const H: usize>(
     dev: &Dev,
     radius: f64,
@@ -37,7 +41,8 @@ pub fn rnn_with_radius<const I: usize, const H: usize>(
     let u = random_orthogonal::<H>(seed)
         .into_iter()
         .map(|q| (radius * q) as f32);
-    cell.hidden.u.weight = dev.tensor_from_vec(u.collect(), (Const::<H>, Const::<H>));
+    cell.hidden.u.weight =
+        dev.tensor_from_vec(u.collect(), (Const::<H>, Const::<H>));
     cell
 }
 // ANCHOR_END: radius

@@ -7,8 +7,12 @@ use anyhow::Result;
 use dudl::figure::{save_svg, Colormap, Heatmap, Legend, LineChart};
 use std::path::Path;
 
-/// `‖(∂h_T/∂h_t)ᵀu‖` against the distance `T − t`, log scale, one line per cell.
-pub fn gradient_across_time(path: &Path, lines: &[(&str, &[f64])]) -> Result<()> {
+/// `‖(∂h_T/∂h_t)ᵀu‖` against the distance `T − t`, log scale, one line per
+/// cell.
+pub fn gradient_across_time(
+    path: &Path,
+    lines: &[(&str, &[f64])],
+) -> Result<()> {
     let chart = lines.iter().fold(
         LineChart::new(
             "gradient reaching back from h_T, at initialisation",
@@ -16,14 +20,20 @@ pub fn gradient_across_time(path: &Path, lines: &[(&str, &[f64])]) -> Result<()>
             "‖(∂h_T/∂h_t)ᵀ u‖",
         ),
         |chart, (label, norms)| {
-            chart.line(label, norms.iter().enumerate().map(|(k, &g)| (k as f64, g)))
+            chart.line(
+                label,
+                norms.iter().enumerate().map(|(k, &g)| (k as f64, g)),
+            )
         },
     );
     save_svg(path, &[&chart.log_y().legend(Legend::LowerLeft)], 1)
 }
 
 /// Held-out MSE against the step (log scale), with the predict-1 baseline.
-pub fn adding_curves(path: &Path, curves: &[(&str, &[CurvePoint])]) -> Result<()> {
+pub fn adding_curves(
+    path: &Path,
+    curves: &[(&str, &[CurvePoint])],
+) -> Result<()> {
     let last = curves
         .iter()
         .flat_map(|(_, c)| c.last())
@@ -56,16 +66,28 @@ fn finite(curve: &[CurvePoint]) -> impl Iterator<Item = &CurvePoint> {
         .take_while(|p| p.loss.is_finite() && p.held_out.is_finite())
 }
 
-/// Training loss and largest gradient norm against the step, with and without clipping.
+/// Training loss and largest gradient norm against the step, with and without
+/// clipping.
 pub fn clipping(path: &Path, runs: &[(&str, &[CurvePoint])]) -> Result<()> {
     let loss = runs.iter().fold(
-        LineChart::new("training loss (ends where it overflows)", "SGD step", "MSE"),
-        |chart, (label, curve)| chart.line(label, finite(curve).map(|p| (p.step as f64, p.loss))),
+        LineChart::new(
+            "training loss (ends where it overflows)",
+            "SGD step",
+            "MSE",
+        ),
+        |chart, (label, curve)| {
+            chart.line(label, finite(curve).map(|p| (p.step as f64, p.loss)))
+        },
     );
     let norms = runs.iter().fold(
-        LineChart::new("largest gradient norm, before clipping", "SGD step", "‖g‖"),
+        LineChart::new(
+            "largest gradient norm, before clipping",
+            "SGD step",
+            "‖g‖",
+        ),
         |chart, (label, curve)| {
-            let points = finite(curve).map(|p| (p.step as f64, p.max_gradient_norm));
+            let points =
+                finite(curve).map(|p| (p.step as f64, p.max_gradient_norm));
             chart.line(label, points)
         },
     );
@@ -88,9 +110,14 @@ pub fn bottleneck(path: &Path, accuracy: &[(usize, f64)]) -> Result<()> {
     save_svg(path, &[&chart], 1)
 }
 
-/// One sequence's input gate, unit by unit and step by step, and the most selective
-/// unit's input and forget gates with the marked steps.
-pub fn lstm_gates(path: &Path, trace: &GateTrace, unit: usize, hidden: usize) -> Result<()> {
+/// One sequence's input gate, unit by unit and step by step, and the most
+/// selective unit's input and forget gates with the marked steps.
+pub fn lstm_gates(
+    path: &Path,
+    trace: &GateTrace,
+    unit: usize,
+    hidden: usize,
+) -> Result<()> {
     let steps = trace.input.len() / hidden;
     let column = |values: &[f32]| -> Vec<(f64, f64)> {
         (0..steps)
@@ -115,7 +142,7 @@ pub fn lstm_gates(path: &Path, trace: &GateTrace, unit: usize, hidden: usize) ->
     )
     .dots("input gate at the marked steps", marks)
     .y_range(0.0, 1.05)
-    .legend(Legend::LowerLeft);
+    .legend(Legend::MiddleRight);
     // Units as rows, steps as columns.
     let transposed = (0..hidden)
         .flat_map(|j| (0..steps).map(move |t| (t, j)))

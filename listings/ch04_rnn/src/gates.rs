@@ -4,7 +4,8 @@ use crate::adding::{AddingBatch, INPUTS};
 use crate::cells::LstmCell;
 use dfdx::prelude::*;
 
-/// Gate activations of one unit, averaged over the marked and over the other steps.
+/// Gate activations of one unit, averaged over the marked and over the other
+/// steps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GateAverages {
     pub unit: usize,
@@ -23,8 +24,8 @@ pub struct GateTrace {
 }
 
 // ANCHOR: gate_averages
-/// For every unit `j`, the mean input and forget gate over the marked steps and over
-/// the others, on the sequences of `batch`.
+/// For every unit `j`, the mean input and forget gate over the marked steps and
+/// over the others, on the sequences of `batch`.
 pub fn gate_averages<const H: usize, const B: usize>(
     cell: &LstmCell<INPUTS, H>,
     batch: &AddingBatch<B>,
@@ -55,7 +56,8 @@ pub fn gate_averages<const H: usize, const B: usize>(
 }
 // ANCHOR_END: gate_averages
 
-/// The unit whose input gate opens most at the marked steps, compared with the others.
+/// The unit whose input gate opens most at the marked steps, compared with the
+/// others.
 pub fn most_selective(averages: &[GateAverages]) -> Option<&GateAverages> {
     let gap = |a: &&GateAverages| a.input_marked - a.input_unmarked;
     averages.iter().max_by(|a, b| gap(a).total_cmp(&gap(b)))
@@ -69,7 +71,8 @@ pub fn gate_trace<const H: usize, const B: usize>(
 ) -> GateTrace {
     let dev = batch.targets.device();
     let (_, _, gates) = cell.run_with_gates(dev.zeros(), &batch.xs);
-    let row = |t: &Tensor<Rank2<B, H>, f32, _>| t.as_vec()[n * H..][..H].to_vec();
+    let row =
+        |t: &Tensor<Rank2<B, H>, f32, _>| t.as_vec()[n * H..][..H].to_vec();
     GateTrace {
         input: gates.iter().flat_map(|g| row(&g.input)).collect(),
         forget: gates.iter().flat_map(|g| row(&g.forget)).collect(),

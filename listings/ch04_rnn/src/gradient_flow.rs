@@ -1,5 +1,5 @@
-//! How far back a gradient reaches: `‖(∂h_T/∂h_t)ᵀ u‖` for a random unit vector `u`, against
-//! the distance `T − t`, measured by backpropagation through time.
+//! How far back a gradient reaches: `‖(∂h_T/∂h_t)ᵀ u‖` for a random unit vector
+//! `u`, against the distance `T − t`, measured by backpropagation through time.
 
 use crate::cells::{Batch, Recurrent};
 use dfdx::prelude::*;
@@ -10,8 +10,8 @@ use rand_distr::{Distribution, StandardNormal};
 
 // ANCHOR: across_time
 /// For each distance `k = 0 … T`, the root mean square over the batch of
-/// `‖(∂h_T/∂h_{T−k})ᵀ u‖`, with a random unit vector `u` per sequence: how much of a
-/// change in the state `k` steps before the end still reaches the end.
+/// `‖(∂h_T/∂h_{T−k})ᵀ u‖`, with a random unit vector `u` per sequence: how much
+/// of a change in the state `k` steps before the end still reaches the end.
 pub fn gradient_across_time<C, const I: usize, const H: usize, const B: usize>(
     cell: &C,
     xs: &[Batch<B, I>],
@@ -35,7 +35,10 @@ where
 // ANCHOR_END: across_time
 
 /// `B` random unit vectors of width `H`, one per row.
-fn unit_vectors<const B: usize, const H: usize>(dev: &Dev, seed: u64) -> Batch<B, H> {
+fn unit_vectors<const B: usize, const H: usize>(
+    dev: &Dev,
+    seed: u64,
+) -> Batch<B, H> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut values: Vec<f32> = (0..B * H)
         .map(|_| StandardNormal.sample(&mut rng))
@@ -47,7 +50,8 @@ fn unit_vectors<const B: usize, const H: usize>(dev: &Dev, seed: u64) -> Batch<B
     dev.tensor_from_vec(values, (Const::<B>, Const::<H>))
 }
 
-/// The root mean square of the norms of the rows (of width `width`) of `values`.
+/// The root mean square of the norms of the rows (of width `width`) of
+/// `values`.
 fn rms_row_norm(values: &[f32], width: usize) -> f64 {
     let rows = values.chunks(width);
     let count = rows.len() as f64;

@@ -45,7 +45,8 @@ pub const HIDDEN: usize = 16;
 pub const SEQ2SEQ_HIDDEN: usize = 32;
 /// Length of the adding-problem sequences.
 pub const ADDING_LEN: usize = 50;
-/// Seeds the cells' initial weights (the same cells the gradient-flow figure measures).
+/// Seeds the cells' initial weights (the same cells the gradient-flow figure
+/// measures).
 pub const CELL_SEED: u64 = 3;
 /// Seeds the training stream of the adding problem.
 pub const TRAIN_SEED: u64 = 1;
@@ -53,7 +54,8 @@ pub const TRAIN_SEED: u64 = 1;
 pub const PROBE_SEED: u64 = 1;
 /// Seeds the held-out adding-problem sequences.
 pub const HELD_OUT_SEED: u64 = 99;
-/// Spectral radius of the exploding RNN's recurrent weights, and of its tame control.
+/// Spectral radius of the exploding RNN's recurrent weights, and of its tame
+/// control.
 pub const EXPLODING_RADIUS: f64 = 3.0;
 pub const CONTROL_RADIUS: f64 = 0.9;
 /// The gradient norm the clipped run is clipped to.
@@ -128,8 +130,8 @@ pub struct Chapter {
     pub numbers: Numbers,
 }
 
-/// The three cells at initialisation, built from [`CELL_SEED`] exactly as the adding
-/// problem builds them.
+/// The three cells at initialisation, built from [`CELL_SEED`] exactly as the
+/// adding problem builds them.
 pub fn initial_rnn() -> RnnCell<INPUTS, HIDDEN> {
     RnnCell::build(&Dev::seed_from_u64(CELL_SEED))
 }
@@ -146,7 +148,8 @@ pub fn initial_gru() -> GruCell<INPUTS, HIDDEN> {
 pub fn measure_flow() -> Flow {
     let dev = Dev::seed_from_u64(CELL_SEED);
     let xs = held_out_set(&dev, ADDING_LEN, HELD_OUT_SEED).xs;
-    let lstm_plain = LstmCell::<INPUTS, HIDDEN>::build(&Dev::seed_from_u64(CELL_SEED));
+    let lstm_plain =
+        LstmCell::<INPUTS, HIDDEN>::build(&Dev::seed_from_u64(CELL_SEED));
     use gradient_flow::gradient_across_time as across;
     Flow {
         rnn: across(&initial_rnn(), &xs, PROBE_SEED),
@@ -166,7 +169,8 @@ impl Drop for Finished<'_> {
 }
 
 /// Runs every experiment, each independent model on a thread of its own, writes
-/// [`FIGURES`] and `numbers.json` into `args.out_dir`, and returns what it measured.
+/// [`FIGURES`] and `numbers.json` into `args.out_dir`, and returns what it
+/// measured.
 pub fn write_chapter(args: &Args) -> Result<Chapter> {
     let budget = if args.quick {
         ChapterBudget::quick()
@@ -174,7 +178,8 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
         ChapterBudget::full()
     };
     let flow = measure_flow();
-    let held_out = held_out_set(&Dev::seed_from_u64(CELL_SEED), ADDING_LEN, HELD_OUT_SEED);
+    let held_out =
+        held_out_set(&Dev::seed_from_u64(CELL_SEED), ADDING_LEN, HELD_OUT_SEED);
     let adding = Budget {
         steps: budget.adding_steps,
         len: ADDING_LEN,
@@ -199,15 +204,33 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
     let outcome = std::thread::scope(|s| {
         let rnn = s.spawn(move || {
             let _finished = Finished(finished_ref);
-            train::train(&dev(CELL_SEED), initial_rnn(), adding, held_out, done_ref)
+            train::train(
+                &dev(CELL_SEED),
+                initial_rnn(),
+                adding,
+                held_out,
+                done_ref,
+            )
         });
         let lstm = s.spawn(move || {
             let _finished = Finished(finished_ref);
-            train::train(&dev(CELL_SEED), initial_lstm(), adding, held_out, done_ref)
+            train::train(
+                &dev(CELL_SEED),
+                initial_lstm(),
+                adding,
+                held_out,
+                done_ref,
+            )
         });
         let gru = s.spawn(move || {
             let _finished = Finished(finished_ref);
-            train::train(&dev(CELL_SEED), initial_gru(), adding, held_out, done_ref)
+            train::train(
+                &dev(CELL_SEED),
+                initial_gru(),
+                adding,
+                held_out,
+                done_ref,
+            )
         });
         let exploding = [
             (CONTROL_RADIUS, None),
@@ -218,9 +241,12 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
             s.spawn(move || {
                 let _finished = Finished(finished_ref);
                 let dev = dev(CELL_SEED);
-                let cell = exploding::rnn_with_radius::<INPUTS, HIDDEN>(&dev, radius, 7);
+                let cell = exploding::rnn_with_radius::<INPUTS, HIDDEN>(
+                    &dev, radius, 7,
+                );
                 let budget = exploding_budget(clip);
-                let trained = train::train(&dev, cell, budget, held_out, done_ref)?;
+                let trained =
+                    train::train(&dev, cell, budget, held_out, done_ref)?;
                 Ok::<_, anyhow::Error>(trained.curve)
             })
         });
@@ -231,18 +257,22 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
                 s.spawn(move || {
                     let _finished = Finished(finished_ref);
                     let accuracy =
-                        bottleneck::reversal_accuracy::<SEQ2SEQ_HIDDEN>(len, reversal, done_ref)?;
+                        bottleneck::reversal_accuracy::<SEQ2SEQ_HIDDEN>(
+                            len, reversal, done_ref,
+                        )?;
                     Ok::<_, anyhow::Error>((len, accuracy))
                 })
             })
             .collect();
-        let mut progress = Progress::new("training 13 models on 2 cores", total_steps);
+        let mut progress =
+            Progress::new("training 13 models on 2 cores", total_steps);
         while finished_ref.load(Ordering::Relaxed) < jobs {
             progress.update(done_ref.load(Ordering::Relaxed), "");
             std::thread::sleep(Duration::from_millis(100));
         }
         let joined = |name: &str| anyhow!("the {name} thread panicked");
-        let exploding = exploding.map(|h| h.join().map_err(|_| joined("exploding RNN")));
+        let exploding =
+            exploding.map(|h| h.join().map_err(|_| joined("exploding RNN")));
         let [control, unclipped, clipped] = exploding;
         let outcome = (
             rnn.join().map_err(|_| joined("RNN"))??,
@@ -335,7 +365,10 @@ pub fn first_overflow(curve: &[CurvePoint]) -> Option<usize> {
     curve.iter().find(|p| !p.loss.is_finite()).map(|p| p.step)
 }
 
-fn record_numbers(chapter: &Chapter, selective: &gates::GateAverages) -> Numbers {
+fn record_numbers(
+    chapter: &Chapter,
+    selective: &gates::GateAverages,
+) -> Numbers {
     let mut n = Numbers::new();
     let flow = &chapter.flow;
     let far = ADDING_LEN;
@@ -359,7 +392,9 @@ fn record_numbers(chapter: &Chapter, selective: &gates::GateAverages) -> Numbers
     n.fixed("rnn_mse", chapter.rnn.final_mse(), 3);
     n.fixed("lstm_mse", chapter.lstm.final_mse(), 4);
     n.fixed("gru_mse", chapter.gru.final_mse(), 4);
-    for (key, curve) in [("lstm", &chapter.lstm.curve), ("gru", &chapter.gru.curve)] {
+    for (key, curve) in
+        [("lstm", &chapter.lstm.curve), ("gru", &chapter.gru.curve)]
+    {
         let step = first_below(curve, 0.01).unwrap_or(0);
         n.count(&format!("{key}_step_below_001"), step);
     }
@@ -388,7 +423,9 @@ fn record_numbers(chapter: &Chapter, selective: &gates::GateAverages) -> Numbers
     for &(len, accuracy) in &chapter.reversal {
         n.percent(&format!("reversal_{len}"), accuracy, 1);
     }
-    if let (Some(first), Some(last)) = (chapter.reversal.first(), chapter.reversal.last()) {
+    if let (Some(first), Some(last)) =
+        (chapter.reversal.first(), chapter.reversal.last())
+    {
         n.percent("reversal_drop", first.1 - last.1, 1);
     }
     n.count("gate_unit", selective.unit);
@@ -408,7 +445,8 @@ fn record_numbers(chapter: &Chapter, selective: &gates::GateAverages) -> Numbers
     n
 }
 
-/// The chapter binary: runs the experiments, writes the figures and prints the numbers.
+/// The chapter binary: runs the experiments, writes the figures and prints the
+/// numbers.
 pub fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let chapter = write_chapter(args)?;

@@ -1,5 +1,5 @@
-//! `cargo run --release -p ch04_rnn [-- --quick] [--out DIR]`: runs the chapter's
-//! experiments and writes its figures into `images/ch04/`.
+//! `cargo run --release -p ch04_rnn [-- --quick] [--out DIR]`: runs the
+//! chapter's experiments and writes its figures into `images/ch04/`.
 
 use std::process::ExitCode;
 

@@ -18,8 +18,8 @@ pub const BATCH: usize = 32;
 pub const HELD_OUT: usize = 256;
 
 // ANCHOR: regressor
-/// A recurrent cell `C` with `H` hidden units and a linear read-out of its last state:
-/// `ŷ = w · h_T + b`.
+/// A recurrent cell `C` with `H` hidden units and a linear read-out of its last
+/// state: `ŷ = w · h_T + b`.
 #[derive(Clone, Debug)]
 pub struct Regressor<C, const H: usize, E: Dtype = f32, D: Storage<E> = Dev> {
     pub cell: C,
@@ -27,7 +27,8 @@ pub struct Regressor<C, const H: usize, E: Dtype = f32, D: Storage<E> = Dev> {
 }
 
 impl<C: Recurrent<INPUTS, H>, const H: usize> Regressor<C, H> {
-    /// Predictions `(B, 1)` for the sequences `xs`; `h0` is the zero state with the tape.
+    /// Predictions `(B, 1)` for the sequences `xs`; `h0` is the zero state with
+    /// the tape.
     pub fn predict<const B: usize, Tp: Tape<f32, Dev> + Merge<Tp>>(
         &self,
         h0: Batch<B, H, Tp>,
@@ -39,8 +40,8 @@ impl<C: Recurrent<INPUTS, H>, const H: usize> Regressor<C, H> {
 }
 // ANCHOR_END: regressor
 
-impl<C: TensorCollection<f32, D>, const H: usize, D: Device<f32>> TensorCollection<f32, D>
-    for Regressor<C, H, f32, D>
+impl<C: TensorCollection<f32, D>, const H: usize, D: Device<f32>>
+    TensorCollection<f32, D> for Regressor<C, H, f32, D>
 {
     type To<E2: Dtype, D2: Device<E2>> = Regressor<C::To<E2, D2>, H, E2, D2>;
 
@@ -78,7 +79,8 @@ pub struct Budget {
     pub clip: Option<f64>,
     /// Points on the training curve.
     pub evaluations: usize,
-    /// Seeds the training stream (the held-out set and the weights are seeded apart).
+    /// Seeds the training stream (the held-out set and the weights are seeded
+    /// apart).
     pub seed: u64,
 }
 
@@ -86,7 +88,8 @@ pub struct Budget {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurvePoint {
     pub step: usize,
-    /// Mean training loss over the steps since the last point (`∞` once it is not finite).
+    /// Mean training loss over the steps since the last point (`∞` once it is
+    /// not finite).
     pub loss: f64,
     /// Mean squared error on the held-out sequences.
     pub held_out: f64,
@@ -123,8 +126,8 @@ pub fn mse<C: Recurrent<INPUTS, H>, const H: usize, const B: usize>(
 }
 
 // ANCHOR: fit
-/// Trains `model` on fresh batches: forward over the sequence on one tape, backward
-/// through time, optional clipping, one optimizer step.
+/// Trains `model` on fresh batches: forward over the sequence on one tape,
+/// backward through time, optional clipping, one optimizer step.
 fn fit<C, const H: usize, O>(
     mut model: Regressor<C, H>,
     mut optimizer: O,
@@ -152,7 +155,8 @@ where
             None => crate::clipping::gradient_norm(&model, &grads)?,
         };
         // A NaN gradient counts as infinite (f64::max would skip it).
-        max_norm = max_norm.max(if norm.is_nan() { f64::INFINITY } else { norm });
+        max_norm =
+            max_norm.max(if norm.is_nan() { f64::INFINITY } else { norm });
         optimizer
             .update(&mut model, &grads)
             .map_err(|err| anyhow!("optimizer step {step}: {err:?}"))?;
@@ -179,8 +183,8 @@ where
 }
 // ANCHOR_END: fit
 
-/// Trains `cell` with a fresh read-out (seeded by `dev`) on `budget`, adding one to `done`
-/// after every step (for a progress bar).
+/// Trains `cell` with a fresh read-out (seeded by `dev`) on `budget`, adding
+/// one to `done` after every step (for a progress bar).
 pub fn train<C, const H: usize>(
     dev: &Dev,
     cell: C,

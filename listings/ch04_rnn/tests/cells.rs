@@ -19,7 +19,11 @@ fn problem(seed: u64) -> (Vec<Batch<B, I>>, Batch<B, H>) {
     (xs, dev.sample_normal())
 }
 
-fn loss<C: Recurrent<I, H>>(cell: &C, xs: &[Batch<B, I>], u: &Batch<B, H>) -> f64 {
+fn loss<C: Recurrent<I, H>>(
+    cell: &C,
+    xs: &[Batch<B, I>],
+    u: &Batch<B, H>,
+) -> f64 {
     let (h_last, _) = cell.run(u.device().zeros(), xs);
     let total: Tensor<Rank0, f32, Dev> = (h_last * u.clone()).sum();
     total.array() as f64
@@ -80,16 +84,23 @@ where
 }
 
 /// Checks `W`, `b` and `U` of every affine map of `cell`.
-fn check_cell<C>(cell: C, affines: &[fn(&mut C) -> &mut Affine<I, H>], seed: u64) -> f64
+fn check_cell<C>(
+    cell: C,
+    affines: &[fn(&mut C) -> &mut Affine<I, H>],
+    seed: u64,
+) -> f64
 where
     C: Recurrent<I, H> + TensorCollection<f32, Dev> + Clone,
 {
     let (xs, u) = problem(seed);
     let mut worst: f64 = 0.0;
     for affine in affines {
-        worst = worst.max(check_tensor(&cell, &xs, &u, |c| &mut affine(c).w.weight));
-        worst = worst.max(check_tensor(&cell, &xs, &u, |c| &mut affine(c).w.bias));
-        worst = worst.max(check_tensor(&cell, &xs, &u, |c| &mut affine(c).u.weight));
+        worst = worst
+            .max(check_tensor(&cell, &xs, &u, |c| &mut affine(c).w.weight));
+        worst =
+            worst.max(check_tensor(&cell, &xs, &u, |c| &mut affine(c).w.bias));
+        worst = worst
+            .max(check_tensor(&cell, &xs, &u, |c| &mut affine(c).u.weight));
     }
     worst
 }
@@ -108,7 +119,8 @@ fn rnn_gradients_match_finite_differences() {
 
 #[test]
 fn lstm_gradients_match_finite_differences() {
-    let cell = LstmCell::<I, H>::build(&Dev::seed_from_u64(2)).with_forget_bias_one();
+    let cell =
+        LstmCell::<I, H>::build(&Dev::seed_from_u64(2)).with_forget_bias_one();
     let affines: [fn(&mut LstmCell<I, H>) -> &mut Affine<I, H>; 4] = [
         |c| &mut c.input,
         |c| &mut c.forget,
@@ -142,7 +154,8 @@ fn a_wrong_gradient_fails_the_check() {
         &mut c.hidden.u.weight
     }
     let analytic = dfdx_gradient(&cell, &xs, &u, recurrent);
-    let error = max_error(&analytic, &numeric_gradient(&scaled, &xs, &u, recurrent));
+    let error =
+        max_error(&analytic, &numeric_gradient(&scaled, &xs, &u, recurrent));
     assert!(error > 1e-2, "error {error:e}");
 }
 
@@ -165,9 +178,11 @@ fn from_scratch_bptt_matches_dfdx_within_1e_5() {
         to_f64(u.as_vec()),
     );
     // dfdx sums the batch; from scratch, one sequence at a time.
-    let (mut w, mut uu, mut b) = (vec![0.0; H * I], vec![0.0; H * H], vec![0.0; H]);
+    let (mut w, mut uu, mut b) =
+        (vec![0.0; H * I], vec![0.0; H * H], vec![0.0; H]);
     for n in 0..B {
-        let sequence: Vec<Vec<f64>> = inputs.iter().map(|x| x[n * I..][..I].to_vec()).collect();
+        let sequence: Vec<Vec<f64>> =
+            inputs.iter().map(|x| x[n * I..][..I].to_vec()).collect();
         let hs = scratch.forward(&sequence);
         let g = scratch.backward(&sequence, &hs, &probe[n * H..][..H]);
         w.iter_mut().zip(&g.w).for_each(|(a, b)| *a += b);

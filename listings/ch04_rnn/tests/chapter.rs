@@ -3,7 +3,9 @@
 
 use ch04_rnn::clipping::{clip_gradient_norm, gradient_norm};
 use ch04_rnn::train::CurvePoint;
-use ch04_rnn::{first_overflow, measure_flow, write_chapter, Chapter, ADDING_LEN, FIGURES};
+use ch04_rnn::{
+    first_overflow, measure_flow, write_chapter, Chapter, ADDING_LEN, FIGURES,
+};
 use dfdx::prelude::*;
 use dudl::cli::Args;
 use dudl::numbers::Numbers;
@@ -22,7 +24,8 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir().join(format!("ch04-quick-{}", std::process::id()));
+        let out_dir = std::env::temp_dir()
+            .join(format!("ch04-quick-{}", std::process::id()));
         std::fs::create_dir_all(&out_dir).unwrap();
         let chapter = write_chapter(&Args {
             quick: true,
@@ -31,7 +34,9 @@ fn quick_run() -> &'static QuickRun {
         .unwrap();
         let written = std::fs::read_dir(&out_dir)
             .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .map(|entry| {
+                entry.unwrap().file_name().to_string_lossy().into_owned()
+            })
             .collect();
         std::fs::remove_dir_all(&out_dir).unwrap();
         QuickRun { chapter, written }
@@ -41,13 +46,15 @@ fn quick_run() -> &'static QuickRun {
 /// A number of the committed full run, `images/ch04/numbers.json` (found from this crate's
 /// own directory, so that a build directory shared between checkouts cannot mislead it).
 fn committed(key: &str) -> f64 {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../images/ch04/numbers.json");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../images/ch04/numbers.json");
     Numbers::load(&file).unwrap().value(key).unwrap()
 }
 
 #[test]
 fn quick_run_writes_exactly_the_declared_figures() {
-    let mut declared: BTreeSet<String> = FIGURES.iter().map(|f| f.to_string()).collect();
+    let mut declared: BTreeSet<String> =
+        FIGURES.iter().map(|f| f.to_string()).collect();
     declared.insert(dudl::numbers::FILE.to_string());
     assert_eq!(quick_run().written, declared);
 }
@@ -59,13 +66,16 @@ fn rnn_gradient_decays_at_least_1000_times_more_than_lstm_over_50_steps() {
     println!("after {ADDING_LEN} steps: RNN {rnn:e}, LSTM {lstm:e}");
     assert!(lstm >= 1e3 * rnn, "LSTM {lstm:e} vs RNN {rnn:e}");
     // Both start from ‖u‖ = 1 at distance 0.
-    assert!((flow.rnn[0] - 1.0).abs() < 1e-6 && (flow.lstm[0] - 1.0).abs() < 1e-6);
+    assert!(
+        (flow.rnn[0] - 1.0).abs() < 1e-6 && (flow.lstm[0] - 1.0).abs() < 1e-6
+    );
 }
 
 #[test]
 fn forget_bias_one_keeps_at_least_100_times_more_gradient_over_50_steps() {
     let flow = measure_flow();
-    let (one, zero) = (flow.lstm[ADDING_LEN], flow.lstm_no_forget_bias[ADDING_LEN]);
+    let (one, zero) =
+        (flow.lstm[ADDING_LEN], flow.lstm_no_forget_bias[ADDING_LEN]);
     assert!(one >= 100.0 * zero, "bias 1: {one:e}, bias 0: {zero:e}");
 }
 
@@ -83,7 +93,8 @@ fn lstm_and_gru_reach_mse_below_0_01_and_rnn_stays_near_the_baseline() {
 }
 
 #[test]
-fn on_the_quick_budget_the_gru_beats_a_tenth_of_the_baseline_and_the_rnn_does_not() {
+fn on_the_quick_budget_the_gru_beats_a_tenth_of_the_baseline_and_the_rnn_does_not(
+) {
     let chapter = &quick_run().chapter;
     let baseline = chapter.held_out_baseline;
     let (gru, rnn) = (chapter.gru.final_mse(), chapter.rnn.final_mse());
@@ -112,7 +123,10 @@ fn clipping_keeps_the_exploding_rnn_finite_where_the_unclipped_one_overflows() {
         .fold(0.0, f64::max);
     assert!(largest > 1e4, "largest gradient {largest:e}");
     // The same learning rate is harmless when ρ < 1.
-    assert!(all_finite(control) && control.iter().all(|p| p.max_gradient_norm < 100.0));
+    assert!(
+        all_finite(control)
+            && control.iter().all(|p| p.max_gradient_norm < 100.0)
+    );
 }
 
 #[test]
@@ -120,7 +134,8 @@ fn clipping_rescales_to_the_clip_norm_and_keeps_the_direction() {
     let dev = Dev::seed_from_u64(9);
     let model = dev.build_module::<dfdx::nn::builders::Linear<3, 2>, f32>();
     let x: Tensor<Rank2<4, 3>, f32, Dev> = dev.sample_normal();
-    let loss = model.forward(x.trace(model.alloc_grads())).square().sum() * 100.0;
+    let loss =
+        model.forward(x.trace(model.alloc_grads())).square().sum() * 100.0;
     let mut grads = loss.backward();
     let before = grads.get(&model.weight).as_vec();
     let norm = gradient_norm(&model, &grads).unwrap();
@@ -151,7 +166,8 @@ fn reversal_accuracy_without_attention_falls_with_every_longer_sequence() {
 }
 
 #[test]
-fn on_the_quick_budget_reversal_accuracy_falls_by_30_points_from_5_to_20_digits() {
+fn on_the_quick_budget_reversal_accuracy_falls_by_30_points_from_5_to_20_digits(
+) {
     let reversal = &quick_run().chapter.reversal;
     let (short, long) = (reversal[0], reversal[reversal.len() - 1]);
     assert_eq!((short.0, long.0), (5, 20));

@@ -2,7 +2,9 @@
 
 use ch04_rnn::adding::{sample, INPUTS};
 use ch04_rnn::cells::{GruCell, LstmCell};
-use ch04_rnn::exercises::{cell_state_gradient, linear_gradient_norms, lstm_parameters};
+use ch04_rnn::exercises::{
+    cell_state_gradient, linear_gradient_norms, lstm_parameters,
+};
 use ch04_rnn::HIDDEN;
 use dfdx::prelude::*;
 use dudl::Dev;
@@ -24,9 +26,11 @@ fn lstm_parameter_count_matches_dfdx() {
 }
 
 #[test]
-fn with_zero_recurrent_weights_the_cell_gradient_is_a_product_of_forget_gates() {
+fn with_zero_recurrent_weights_the_cell_gradient_is_a_product_of_forget_gates()
+{
     let dev = Dev::seed_from_u64(5);
-    let mut cell = LstmCell::<INPUTS, HIDDEN>::build(&dev).with_forget_bias_one();
+    let mut cell =
+        LstmCell::<INPUTS, HIDDEN>::build(&dev).with_forget_bias_one();
     for affine in [
         &mut cell.input,
         &mut cell.forget,
@@ -44,7 +48,8 @@ fn with_zero_recurrent_weights_the_cell_gradient_is_a_product_of_forget_gates() 
 }
 
 #[test]
-fn with_recurrent_weights_the_product_of_forget_gates_is_not_the_whole_gradient() {
+fn with_recurrent_weights_the_product_of_forget_gates_is_not_the_whole_gradient(
+) {
     let dev = Dev::seed_from_u64(5);
     let cell = LstmCell::<INPUTS, HIDDEN>::build(&dev).with_forget_bias_one();
     let batch = sample::<4>(&dev, &mut StdRng::seed_from_u64(6), 12);
