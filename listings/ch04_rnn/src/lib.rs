@@ -265,7 +265,7 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
             })
             .collect();
         let mut progress =
-            Progress::new("training 13 models on 2 cores", total_steps);
+            Progress::new(format!("training {jobs} models"), total_steps);
         while finished_ref.load(Ordering::Relaxed) < jobs {
             progress.update(done_ref.load(Ordering::Relaxed), "");
             std::thread::sleep(Duration::from_millis(100));
