@@ -61,8 +61,8 @@ impl ScratchRnn {
 
 // ANCHOR: backward
 impl ScratchRnn {
-    /// Given `∂L/∂h_T`, walks back through time. At step `t`, with `a_t` the
-    /// pre-activation, `δ_t = ∂L/∂a_t = ∂L/∂h_t ⊙ (1 − h_t²)`; then
+    /// Given `∂L/∂h_T`, walks back through time. At step `t`, with `z_t` the
+    /// pre-activation, `δ_t = ∂L/∂z_t = ∂L/∂h_t ⊙ (1 − h_t²)`; then
     /// `∂L/∂W += δ_t x_tᵀ`, `∂L/∂U += δ_t h_{t−1}ᵀ`, `∂L/∂b += δ_t`, and
     /// `∂L/∂h_{t−1} = Uᵀ δ_t`: one Jacobian product per step back.
     pub fn backward(
@@ -72,21 +72,22 @@ impl ScratchRnn {
         grad_last: &[f64],
     ) -> ScratchGradients {
         let (i_n, h_n) = (self.inputs, self.hidden);
-        let (mut w, mut u, mut b) =
-            (vec![0.0; h_n * i_n], vec![0.0; h_n * h_n], vec![0.0; h_n]);
+        let mut w = vec![0.0; h_n * i_n];
+        let mut u = vec![0.0; h_n * h_n];
+        let mut b = vec![0.0; h_n];
         let mut grad_states = vec![grad_last.to_vec()];
         for t in (1..=xs.len()).rev() {
             let grad_h = &grad_states[grad_states.len() - 1];
             let delta: Vec<f64> = (0..h_n)
                 .map(|j| grad_h[j] * (1.0 - states[t][j].powi(2)))
                 .collect();
-            for j in 0..h_n {
-                (0..i_n)
-                    .for_each(|k| w[j * i_n + k] += delta[j] * xs[t - 1][k]);
-                (0..h_n).for_each(|k| {
-                    u[j * h_n + k] += delta[j] * states[t - 1][k]
-                });
-                b[j] += delta[j];
+            let (x, h_prev) = (&xs[t - 1], &states[t - 1]);
+            for (j, &d) in delta.iter().enumerate() {
+                let w_row = &mut w[j * i_n..][..i_n];
+                w_row.iter_mut().zip(x).for_each(|(w, x)| *w += d * x);
+                let u_row = &mut u[j * h_n..][..h_n];
+                u_row.iter_mut().zip(h_prev).for_each(|(u, h)| *u += d * h);
+                b[j] += d;
             }
             grad_states.push(transposed_matvec(&self.u, &delta, h_n));
         }

@@ -139,15 +139,12 @@ impl<const I: usize, const H: usize> GruCell<I, H> {
         x: Batch<B, I>,
         h: Batch<B, H, Tp>,
     ) -> Batch<B, H, Tp> {
-        let z = self
-            .update
-            .forward(x.clone(), h.with_empty_tape())
-            .sigmoid();
-        let r = self.reset.forward(x.clone(), h.with_empty_tape()).sigmoid();
+        let h_in = || h.with_empty_tape();
+        let z = self.update.forward(x.clone(), h_in()).sigmoid();
+        let r = self.reset.forward(x.clone(), h_in()).sigmoid();
         // n_t = tanh(W x + U (r ⊙ h) + b): the reset gate hides parts of h.
-        let n = self.candidate.forward(x, r * h.with_empty_tape()).tanh();
-        // h_t = z ⊙ h_{t−1} + (1 − z) ⊙ n_t: keep, or overwrite with the
-        // candidate.
+        let n = self.candidate.forward(x, r * h_in()).tanh();
+        // h_t = z ⊙ h_{t−1} + (1 − z) ⊙ n_t: keep h, or overwrite it with n.
         let keep = z.with_empty_tape();
         h * keep + n * (z.negate() + 1.0)
     }
