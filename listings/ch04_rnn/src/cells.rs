@@ -10,6 +10,28 @@ use dudl::Dev;
 
 /// A batch of `B` vectors of width `N`, recorded on tape `Tp` (none by
 /// default).
+///
+/// A cell takes inputs and states of its own widths only:
+///
+/// ```
+/// use ch04_rnn::cells::{Batch, RnnCell};
+/// use dfdx::prelude::*;
+/// let dev = dudl::Dev::default();
+/// let cell = RnnCell::<2, 16>::build(&dev);
+/// let (x, h): (Batch<4, 2>, Batch<4, 16>) = (dev.zeros(), dev.zeros());
+/// let next: Batch<4, 16> = cell.step(x, h);
+/// ```
+///
+/// and a state of the wrong width does not compile:
+///
+/// ```compile_fail
+/// use ch04_rnn::cells::{Batch, RnnCell};
+/// use dfdx::prelude::*;
+/// let dev = dudl::Dev::default();
+/// let cell = RnnCell::<2, 16>::build(&dev);
+/// let (x, h): (Batch<4, 2>, Batch<4, 8>) = (dev.zeros(), dev.zeros());
+/// let next = cell.step(x, h);
+/// ```
 pub type Batch<const B: usize, const N: usize, Tp = NoneTape> =
     Tensor<Rank2<B, N>, f32, Dev, Tp>;
 
