@@ -128,6 +128,20 @@ fn teacher_forced<const B: usize>(
     (source, inputs, targets)
 }
 
+/// The index of the largest of `values`.
+fn argmax(values: &[f32]) -> usize {
+    (0..values.len()).fold(
+        0,
+        |best, i| {
+            if values[i] > values[best] {
+                i
+            } else {
+                best
+            }
+        },
+    )
+}
+
 // ANCHOR: greedy
 /// Greedy decoding: encode, then feed each predicted digit back in. Returns the
 /// share of output digits that are right.
@@ -146,11 +160,7 @@ pub fn token_accuracy<const H: usize, const B: usize>(
         h = model.decoder.step(one_hot(&dev, &previous, |p| p[0]), h);
         let logits = model.readout.forward(h.clone()).as_vec();
         for (n, row) in logits.chunks(VOCAB).enumerate() {
-            let digit =
-                (0..VOCAB).fold(
-                    0,
-                    |best, d| if row[d] > row[best] { d } else { best },
-                );
+            let digit = argmax(row);
             right += usize::from(digit == sources[n][len - 1 - i]);
             previous[n][0] = digit;
         }

@@ -92,7 +92,7 @@ pub fn clipping(path: &Path, runs: &[(&str, &[CurvePoint])]) -> Result<()> {
         },
     );
     let loss = loss.log_y().legend(Legend::UpperRight);
-    save_svg(path, &[&loss, &norms.log_y().legend(Legend::UpperRight)], 2)
+    save_svg(path, &[&loss, &norms.log_y().legend(Legend::UpperRight)], 1)
 }
 
 /// Greedy token accuracy against the sequence length, with chance (1 in 10).
@@ -163,5 +163,5 @@ pub fn lstm_gates(
         colormap: Colormap::Viridis,
         range: (0.0, 1.0),
     };
-    save_svg(path, &[&chart, &heatmap], 2)
+    save_svg(path, &[&chart, &heatmap], 1)
 }

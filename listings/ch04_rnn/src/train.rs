@@ -2,8 +2,8 @@
 
 use crate::adding::{sample, AddingBatch, INPUTS};
 use crate::cells::{Batch, Recurrent};
-use crate::clipping::clip_gradient_norm;
-use anyhow::{anyhow, ensure, Result};
+use crate::clipping::{clip_gradient_norm, gradient_norm};
+use anyhow::{anyhow, ensure, Context, Result};
 use dfdx::nn::modules::Linear;
 use dfdx::optim::{Adam, AdamConfig, Sgd, SgdConfig};
 use dfdx::prelude::*;
@@ -125,9 +125,40 @@ pub fn mse<C: Recurrent<INPUTS, H>, const H: usize, const B: usize>(
     mse_loss(predictions, batch.targets.clone()).array() as f64
 }
 
-// ANCHOR: fit
-/// Trains `model` on fresh batches: forward over the sequence on one tape,
-/// backward through time, optional clipping, one optimizer step.
+// ANCHOR: step
+/// One training step: forward over the sequences on one tape, backward
+/// through time, optional clipping to norm `clip`, one optimizer step. Takes
+/// the zeroed gradient buffers and hands them back with the batch's loss and
+/// the gradient norm before clipping.
+fn train_step<C, const H: usize, O>(
+    model: &mut Regressor<C, H>,
+    optimizer: &mut O,
+    grads: Gradients<f32, Dev>,
+    batch: AddingBatch<BATCH>,
+    clip: Option<f64>,
+) -> Result<(f64, f64, Gradients<f32, Dev>)>
+where
+    C: Recurrent<INPUTS, H> + TensorCollection<f32, Dev>,
+    O: Optimizer<Regressor<C, H>, Dev, f32>,
+{
+    let h0 = batch.targets.device().zeros().traced(grads);
+    let loss = mse_loss(model.predict(h0, &batch.xs), batch.targets);
+    let value = loss.array() as f64;
+    let mut grads = loss.backward();
+    let norm = match clip {
+        Some(tau) => clip_gradient_norm(model, &mut grads, tau)?,
+        None => gradient_norm(model, &grads)?,
+    };
+    optimizer
+        .update(model, &grads)
+        .map_err(|err| anyhow!("optimizer update: {err:?}"))?;
+    model.zero_grads(&mut grads);
+    Ok((value, norm, grads))
+}
+// ANCHOR_END: step
+
+/// Trains `model` on fresh batches from `budget.seed`, recording a curve
+/// point `budget.evaluations` times.
 fn fit<C, const H: usize, O>(
     mut model: Regressor<C, H>,
     mut optimizer: O,
@@ -146,25 +177,17 @@ where
     let (mut curve, mut losses, mut max_norm) = (Vec::new(), Vec::new(), 0f64);
     for step in 1..=budget.steps {
         let batch = sample::<BATCH>(&dev, &mut rng, budget.len);
-        let predictions = model.predict(dev.zeros().traced(grads), &batch.xs);
-        let loss = mse_loss(predictions, batch.targets);
-        losses.push(loss.array() as f64);
-        grads = loss.backward();
-        let norm = match budget.clip {
-            Some(c) => clip_gradient_norm(&model, &mut grads, c)?,
-            None => crate::clipping::gradient_norm(&model, &grads)?,
-        };
+        let (loss, norm, used) =
+            train_step(&mut model, &mut optimizer, grads, batch, budget.clip)
+                .with_context(|| format!("training step {step}"))?;
+        grads = used;
+        losses.push(loss);
         // A NaN gradient counts as infinite (f64::max would skip it).
         max_norm =
             max_norm.max(if norm.is_nan() { f64::INFINITY } else { norm });
-        optimizer
-            .update(&mut model, &grads)
-            .map_err(|err| anyhow!("optimizer step {step}: {err:?}"))?;
-        model.zero_grads(&mut grads);
         done.fetch_add(1, Ordering::Relaxed);
         if step % every == 0 || step == budget.steps {
             let loss = losses.iter().sum::<f64>() / losses.len() as f64;
-            let held_out = mse(&model, held_out);
             curve.push(CurvePoint {
                 step,
                 loss: if loss.is_finite() {
@@ -172,7 +195,7 @@ where
                 } else {
                     f64::INFINITY
                 },
-                held_out,
+                held_out: mse(&model, held_out),
                 max_gradient_norm: max_norm,
             });
             (losses, max_norm) = (Vec::new(), 0.0);
@@ -181,7 +204,6 @@ where
     ensure!(!curve.is_empty(), "no evaluation was recorded");
     Ok(Trained { model, curve })
 }
-// ANCHOR_END: fit
 
 /// Trains `cell` with a fresh read-out (seeded by `dev`) on `budget`, adding
 /// one to `done` after every step (for a progress bar).
