@@ -147,7 +147,7 @@ where
     let mut grads = loss.backward();
     let norm = match clip {
         Some(tau) => clip_gradient_norm(model, &mut grads, tau)?,
-        None => gradient_norm(model, &grads)?,
+        None => gradient_norm(model, &mut grads)?,
     };
     optimizer
         .update(model, &grads)
