@@ -127,22 +127,17 @@ pub fn lstm_gates(
     let marks = column(&trace.input)
         .into_iter()
         .filter(|(t, _)| trace.marks.contains(&(*t as usize)));
+    // The y range leaves room above the forget gate (near 1) for the legend.
     let chart = LineChart::new(
         &format!("unit {unit}: gates along one sequence"),
         "time step t",
         "gate activation",
     )
-    .line(
-        &format!("input gate i_t (unit {unit})"),
-        column(&trace.input),
-    )
-    .line(
-        &format!("forget gate f_t (unit {unit})"),
-        column(&trace.forget),
-    )
-    .dots("input gate at the marked steps", marks)
-    .y_range(0.0, 1.05)
-    .legend(Legend::MiddleRight);
+    .line("input gate i_t", column(&trace.input))
+    .line("forget gate f_t", column(&trace.forget))
+    .dots("i_t at the marked steps", marks)
+    .y_range(0.0, 1.5)
+    .legend(Legend::UpperRight);
     // Units as rows, steps as columns.
     let transposed = (0..hidden)
         .flat_map(|j| (0..steps).map(move |t| (t, j)))
