@@ -148,7 +148,10 @@ impl Svd {
 
 /// `Σ_{i > r} σ_i²`: the squared Frobenius error of the best rank-`r` approximation.
 pub fn tail_energy(singular_values: &[f64], r: usize) -> f64 {
-    singular_values.iter().skip(r).map(|s| s * s).sum()
+    singular_values
+        .iter()
+        .skip(r)
+        .fold(0.0, |sum, s| sum + s * s)
 }
 
 /// The SVD of the `rows × cols` matrix `a` (row-major), from the eigen-decomposition of the
@@ -236,7 +239,11 @@ pub fn transpose(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
 /// The product of a `rows × inner` and an `inner × cols` matrix, row-major.
 pub fn matmul(a: &[f64], b: &[f64], rows: usize, inner: usize, cols: usize) -> Vec<f64> {
     assert_eq!(a.len(), rows * inner, "left factor is not {rows} × {inner}");
-    assert_eq!(b.len(), inner * cols, "right factor is not {inner} × {cols}");
+    assert_eq!(
+        b.len(),
+        inner * cols,
+        "right factor is not {inner} × {cols}"
+    );
     (0..rows * cols)
         .map(|k| {
             let (r, c) = (k / cols, k % cols);
@@ -340,7 +347,10 @@ mod tests {
                 .zip(&a)
                 .map(|(x, y)| (x - y) * (x - y))
                 .sum();
-            assert!((error - tail_energy(&s.values, r)).abs() < 1e-12, "rank {r}");
+            assert!(
+                (error - tail_energy(&s.values, r)).abs() < 1e-12,
+                "rank {r}"
+            );
         }
     }
 }
