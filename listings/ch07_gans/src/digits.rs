@@ -4,6 +4,7 @@
 use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
 use dudl::data::mnist::{Labelled, CLASSES, PIXELS};
+use dudl::progress::Progress;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -137,6 +138,7 @@ pub fn train_gan(
     let smooth = dev.ones::<Rank2<BATCH, 1>>() * 0.9;
     let mut order: Vec<usize> = Vec::new();
     let (mut losses, mut sum) = (Vec::new(), (0.0, 0.0));
+    let mut progress = Progress::new("digit GAN", steps);
     for step in 1..=steps {
         if order.len() < BATCH {
             order = (0..train.len()).collect();
@@ -173,9 +175,11 @@ pub fn train_gan(
         g.zero_grads(&mut g_grads);
         if step % 50 == 0 {
             losses.push((step, sum.0 / 50.0, sum.1 / 50.0));
+            progress.update(step, format!("D {:.2}", sum.0 / 50.0));
             sum = (0.0, 0.0);
         }
     }
+    progress.finish(format!("{steps} steps"));
     let z: Tensor<Rank2<SAMPLES, LATENT>, f32, _> = dev.sample_normal();
     let pixels = g.forward(z).as_vec();
     let samples = pixels
