@@ -36,7 +36,8 @@ pub fn attention_heads(
             ),
             x_label: "key: input digit, position 0 → 9".into(),
             y_label: "query: output digit".into(),
-            values: weights[h * SEQ_LEN * SEQ_LEN..][..SEQ_LEN * SEQ_LEN].to_vec(),
+            values: weights[h * SEQ_LEN * SEQ_LEN..][..SEQ_LEN * SEQ_LEN]
+                .to_vec(),
             rows: SEQ_LEN,
             cols: SEQ_LEN,
             x_ticks: labels(sequence),
@@ -45,7 +46,8 @@ pub fn attention_heads(
             range: (0.0, 1.0),
         })
         .collect();
-    let panels: Vec<&dyn Panel> = heatmaps.iter().map(|h| h as &dyn Panel).collect();
+    let panels: Vec<&dyn Panel> =
+        heatmaps.iter().map(|h| h as &dyn Panel).collect();
     save_svg(path, &panels, 2)
 }
 
@@ -76,34 +78,48 @@ pub fn positional_encoding(path: &Path, dev: &Dev) -> Result<()> {
 
 /// Training loss (log scale) and held-out accuracy against the step.
 pub fn training_curves(path: &Path, curve: &[CurvePoint]) -> Result<()> {
-    let at = |f: fn(&CurvePoint) -> f64| curve.iter().map(move |p| (p.step as f64, f(p)));
-    let loss = LineChart::new("training loss", "Adam step", "cross-entropy (nats)")
-        .line("training batches", at(|p| p.loss))
-        .log_y();
-    let accuracy = LineChart::new("held-out accuracy and alignment", "Adam step", "share")
-        .line("tokens", at(|p| p.evaluation.token_accuracy))
-        .line("whole sequences", at(|p| p.evaluation.sequence_accuracy))
-        .line("best head's alignment", at(|p| p.evaluation.best_head().1))
-        .y_range(0.0, 1.0)
-        .legend(Legend::LowerRight);
+    let at = |f: fn(&CurvePoint) -> f64| {
+        curve.iter().map(move |p| (p.step as f64, f(p)))
+    };
+    let loss =
+        LineChart::new("training loss", "Adam step", "cross-entropy (nats)")
+            .line("training batches", at(|p| p.loss))
+            .log_y();
+    let accuracy =
+        LineChart::new("held-out accuracy and alignment", "Adam step", "share")
+            .line("tokens", at(|p| p.evaluation.token_accuracy))
+            .line("whole sequences", at(|p| p.evaluation.sequence_accuracy))
+            .line("best head's alignment", at(|p| p.evaluation.best_head().1))
+            .y_range(0.0, 1.0)
+            .legend(Legend::LowerRight);
     save_svg(path, &[&loss, &accuracy], 2)
 }
 
 /// The decoder's causal self-attention while it greedily decodes `sequence`, averaged over
 /// the heads: `(T, T)` row by row, query position × key position.
-pub fn decoder_self_attention(model: &Reverser, sequence: &Sequence) -> Vec<f32> {
+pub fn decoder_self_attention(
+    model: &Reverser,
+    sequence: &Sequence,
+) -> Vec<f32> {
     let weights = greedy_decode::<1>(model, &[*sequence])
         .self_attention
         .as_vec();
     let per_head = SEQ_LEN * SEQ_LEN;
     (0..per_head)
-        .map(|n| (0..HEADS).map(|h| weights[h * per_head + n]).sum::<f32>() / HEADS as f32)
+        .map(|n| {
+            (0..HEADS).map(|h| weights[h * per_head + n]).sum::<f32>()
+                / HEADS as f32
+        })
         .collect()
 }
 
 /// The causal mask (which keys each query may see) next to the weights the trained decoder
 /// puts on its own inputs under it.
-pub fn causal(path: &Path, model: &Reverser, sequence: &Sequence) -> Result<()> {
+pub fn causal(
+    path: &Path,
+    model: &Reverser,
+    sequence: &Sequence,
+) -> Result<()> {
     let allowed = (0..SEQ_LEN * SEQ_LEN)
         .map(|n| if n % SEQ_LEN > n / SEQ_LEN { 0.0 } else { 1.0 })
         .collect();

@@ -29,8 +29,9 @@ pub fn source_position(query: usize) -> usize {
 // ANCHOR_END: task
 
 // ANCHOR: shift
-/// The decoder's input for `target` under teacher forcing: [`BOS`], then the target shifted
-/// one place right, so that position `i` reads the right answers `0..i` and must say answer `i`.
+/// The decoder's input for `target` under teacher forcing: [`BOS`], then the
+/// target shifted one place right, so that position `i` reads the right
+/// answers `0..i` and must say answer `i`.
 pub fn shifted_right(target: &Sequence) -> Sequence {
     std::array::from_fn(|i| if i == 0 { BOS } else { target[i - 1] })
 }
@@ -79,4 +80,19 @@ pub fn held_out_set(n: usize, seed: u64) -> Vec<Sequence> {
         }
     }
     set
+}
+
+/// The share of output positions a model that knows which digits a
+/// sequence holds, but not where, gets right by writing the most frequent
+/// one everywhere: `max count / T`, averaged over `sequences`.
+pub fn order_blind_accuracy(sequences: &[Sequence]) -> f64 {
+    let most_frequent = |sequence: &Sequence| {
+        let mut counts = [0usize; VOCAB];
+        for &digit in sequence {
+            counts[digit] += 1;
+        }
+        counts.into_iter().max().unwrap_or(0)
+    };
+    let total: usize = sequences.iter().map(most_frequent).sum();
+    total as f64 / (sequences.len() * SEQ_LEN) as f64
 }

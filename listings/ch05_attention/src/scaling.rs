@@ -9,8 +9,8 @@ pub const QUERIES: usize = 64;
 pub const KEYS: usize = 10;
 
 // ANCHOR: scores
-/// Scores `q·k` (optionally divided by √d_k) of standard-normal queries and keys of width `DK`,
-/// `QUERIES × KEYS` of them, row by row.
+/// Scores `q·k` (optionally divided by √d_k) of standard-normal queries and
+/// keys of width `DK`, `QUERIES × KEYS` of them, row by row.
 pub fn random_scores<const DK: usize>(scaled: bool, seed: u64) -> Vec<f32> {
     let dev = Dev::seed_from_u64(seed);
     let q: Tensor<Rank2<QUERIES, DK>, f32, Dev> = dev.sample_normal();

@@ -1,7 +1,9 @@
 //! The exercise solutions do what the exercises ask.
 
 use ch05_attention::attention::scaled_dot_product_attention;
-use ch05_attention::exercises::{attention_entropy, encoding_similarity, padding_mask};
+use ch05_attention::exercises::{
+    attention_entropy, encoding_similarity, padding_mask,
+};
 use ch05_attention::SCALING_SEED;
 use dfdx::prelude::*;
 use dudl::Dev;

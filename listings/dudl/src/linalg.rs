@@ -148,7 +148,10 @@ impl Svd {
 
 /// `Σ_{i > r} σ_i²`: the squared Frobenius error of the best rank-`r` approximation.
 pub fn tail_energy(singular_values: &[f64], r: usize) -> f64 {
-    singular_values.iter().skip(r).map(|s| s * s).sum()
+    singular_values
+        .iter()
+        .skip(r)
+        .fold(0.0, |sum, s| sum + s * s)
 }
 
 /// The SVD of the `rows × cols` matrix `a` (row-major), from the eigen-decomposition of the
