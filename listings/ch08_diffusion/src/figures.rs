@@ -1,8 +1,12 @@
 //! The chapter's figures.
 
 use crate::experiment::{diffuse, Outcome, Schedules, SEED};
+use crate::schedule::noisy;
 use anyhow::Result;
-use dudl::figure::{save_svg, Legend, LineChart, Panel};
+use dudl::figure::{save_svg, Colormap, Legend, LineChart, Panel, PixelGrid};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
 use std::path::Path;
 
 fn xy(points: &[[f32; 2]]) -> impl Iterator<Item = (f64, f64)> + '_ {
@@ -120,4 +124,34 @@ pub fn steps(path: &Path, outcome: &Outcome) -> Result<()> {
     .line("training data (floor)", flat(outcome.sw_data))
     .y_range(0.0, 1.0);
     save_svg(path, &[&chart], 1)
+}
+
+/// Steps at which the digit figure shows the forward process.
+pub const DIGIT_STEPS: [usize; 8] = [0, 25, 50, 100, 200, 300, 500, 1000];
+
+/// The forward process on three MNIST test digits (pixels mapped to
+/// [−1, 1]), one row per digit, one column per step of [`DIGIT_STEPS`].
+pub fn forward_digit(path: &Path) -> Result<()> {
+    let mnist = dudl::data::mnist::load(&dudl::data::mnist::default_dir())?;
+    let s = Schedules::new().linear;
+    let mut tiles = Vec::new();
+    for (row, image) in mnist.test.images.iter().take(3).enumerate() {
+        let x0: Vec<f32> = image.iter().map(|p| 2.0 * p - 1.0).collect();
+        let mut rng = StdRng::seed_from_u64(SEED + row as u64);
+        let eps: Vec<f32> =
+            (0..x0.len()).map(|_| rng.sample(StandardNormal)).collect();
+        for t in DIGIT_STEPS {
+            tiles.push(noisy(&s, &x0, t, &eps));
+        }
+    }
+    PixelGrid {
+        tiles: &tiles,
+        height: dudl::data::mnist::SIDE,
+        width: dudl::data::mnist::SIDE,
+        columns: DIGIT_STEPS.len(),
+        scale: 3,
+        colormap: Colormap::Gray,
+        range: (-2.0, 2.0),
+    }
+    .save_png(path)
 }

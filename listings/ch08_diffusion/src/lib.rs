@@ -27,6 +27,7 @@ pub const FIGURES: &[&str] = &[
     "reverse_2d.svg",
     "samples.svg",
     "steps.svg",
+    "forward_digit.png",
 ];
 
 /// Runs the experiment (on the quick budget with `--quick`), writes [`FIGURES`]
@@ -43,6 +44,7 @@ pub fn write_chapter(args: &Args) -> Result<Outcome> {
     figures::reverse(&args.figure(FIGURES[2]), &outcome)?;
     figures::samples(&args.figure(FIGURES[3]), &outcome)?;
     figures::steps(&args.figure(FIGURES[4]), &outcome)?;
+    figures::forward_digit(&args.figure(FIGURES[5]))?;
     Ok(outcome)
 }
 
@@ -60,6 +62,7 @@ pub fn numbers(outcome: &Outcome) -> Numbers {
         s.cosine.alpha_bar(s.cosine.steps()),
         1,
     );
+    n.fixed("alpha_bar_500", s.linear.alpha_bar(500), 2);
     n.fixed("alpha_bar_t_short", s.short.alpha_bar(s.short.steps()), 2);
     n.count("steps_linear", s.linear.steps());
     n.count("steps_short", s.short.steps());
