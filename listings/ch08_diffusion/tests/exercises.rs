@@ -52,3 +52,24 @@ fn posterior_matches_a_monte_carlo_regression() {
         "variance {residual} vs {var}"
     );
 }
+
+/// Exercise 3: under the short schedule x_T keeps √ᾱ_T = 0.6 of the data's
+/// mean, which sampling from N(0, I) does not have.
+#[test]
+fn short_schedule_x_t_keeps_six_tenths_of_the_data_mean() {
+    use ch08_diffusion::experiment::{data, diffuse, Schedules};
+    let short = Schedules::new().short;
+    let (train, _) = data();
+    let x_t = diffuse(&short, &train, short.steps(), 9);
+    let mean = |points: &[[f32; 2]], i: usize| {
+        points.iter().map(|p| p[i] as f64).sum::<f64>() / points.len() as f64
+    };
+    let keep = short.alpha_bar(short.steps()).sqrt();
+    assert!((keep - 0.6).abs() < 0.01, "√ᾱ_T = {keep}");
+    for i in 0..2 {
+        let (data_mean, noised) = (mean(&train, i), mean(&x_t, i));
+        assert!((noised - keep * data_mean).abs() < 0.03, "coordinate {i}");
+    }
+    assert!((mean(&train, 0) - 1.0).abs() < 0.05);
+    assert!((mean(&train, 1) - 0.5).abs() < 0.05);
+}
