@@ -103,3 +103,12 @@ fn ddim_inversion_reconstructs_held_out_points_within_0_1() {
         assert!(error < INVERSION_ERROR, "{run}: mean error {error}");
     }
 }
+
+#[test]
+fn deterministic_ddim_beats_respaced_ddpm_at_10_steps() {
+    for (run, n) in runs() {
+        let ddim = n.value("sw_ddim_10").unwrap();
+        let ddpm = n.value("sw_respaced_10").unwrap();
+        assert!(ddim < ddpm, "{run}: DDIM {ddim} vs respaced DDPM {ddpm}");
+    }
+}
