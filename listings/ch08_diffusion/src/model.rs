@@ -1,0 +1,154 @@
+//! The ε-predictor: a small MLP that reads a noisy point and a sinusoidal
+//! embedding of its time step, and its training with the simplified loss.
+
+use crate::schedule::{noisy, Schedule};
+use anyhow::Result;
+use dfdx::optim::{Adam, AdamConfig};
+use dfdx::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::StandardNormal;
+
+/// Width of the time embedding (half sines, half cosines).
+pub const EMBED: usize = 32;
+/// The network's input: a point and its time embedding.
+pub const INPUT: usize = 2 + EMBED;
+/// Width of the hidden layers.
+pub const HIDDEN: usize = 128;
+
+// ANCHOR: embedding
+/// The sinusoidal embedding of step `t` (Vaswani et al.'s positional code):
+/// pairs sin(t ω_k), cos(t ω_k) with frequencies ω_k = 10000^(−k/(E/2)).
+pub fn time_embedding(t: usize) -> [f32; EMBED] {
+    let mut e = [0.0; EMBED];
+    for k in 0..EMBED / 2 {
+        let omega = 10000f64.powf(-(k as f64) / (EMBED / 2) as f64);
+        e[k] = (t as f64 * omega).sin() as f32;
+        e[k + EMBED / 2] = (t as f64 * omega).cos() as f32;
+    }
+    e
+}
+// ANCHOR_END: embedding
+
+// ANCHOR: model
+/// ε̂_θ(x_t, t): three hidden layers; the time enters through the input.
+pub type EpsMlp = (
+    (Linear<INPUT, HIDDEN>, ReLU),
+    (Linear<HIDDEN, HIDDEN>, ReLU),
+    (Linear<HIDDEN, HIDDEN>, ReLU),
+    Linear<HIDDEN, 2>,
+);
+/// The built network on the CPU.
+pub type EpsNet = <EpsMlp as BuildOnDevice<Cpu, f32>>::Built;
+// ANCHOR_END: model
+
+/// The network's input rows `[x_t, embedding(t)]` as a `(n, INPUT)` tensor.
+pub fn inputs(
+    dev: &Cpu,
+    x: &[[f32; 2]],
+    t: &[usize],
+) -> Tensor<(usize, Const<INPUT>), f32, Cpu> {
+    let mut flat = Vec::with_capacity(x.len() * INPUT);
+    for (point, &step) in x.iter().zip(t) {
+        flat.extend_from_slice(point);
+        flat.extend_from_slice(&time_embedding(step));
+    }
+    dev.tensor_from_vec(flat, (x.len(), Const::<INPUT>))
+}
+
+/// ε̂_θ(x_t, t) for a batch of points that share the step `t` (the
+/// embedding is computed once).
+pub fn predict(net: &EpsNet, x: &[[f32; 2]], t: usize) -> Vec<[f32; 2]> {
+    let dev = net.0 .0.weight.device().clone();
+    let embedding = time_embedding(t);
+    let mut flat = Vec::with_capacity(x.len() * INPUT);
+    for point in x {
+        flat.extend_from_slice(point);
+        flat.extend_from_slice(&embedding);
+    }
+    let rows = dev.tensor_from_vec(flat, (x.len(), Const::<INPUT>));
+    let out = net.forward(rows).as_vec();
+    out.chunks_exact(2).map(|c| [c[0], c[1]]).collect()
+}
+
+/// How long and how fast to train.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    pub steps: usize,
+    pub batch: usize,
+    pub lr: f64,
+}
+
+// ANCHOR: train_step
+/// One Adam step on the simplified loss of Ho et al.:
+/// L = E_{t, x_0, ε} ‖ε − ε̂_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖².
+fn train_step(
+    net: &mut EpsNet,
+    adam: &mut Adam<EpsNet, f32, Cpu>,
+    schedule: &Schedule,
+    x0: &[[f32; 2]],
+    rng: &mut StdRng,
+) -> Result<f32> {
+    let dev = net.0 .0.weight.device().clone();
+    let n = x0.len();
+    let t: Vec<usize> = (0..n)
+        .map(|_| rng.gen_range(1..=schedule.steps()))
+        .collect();
+    let eps: Vec<[f32; 2]> = (0..n)
+        .map(|_| [rng.sample(StandardNormal), rng.sample(StandardNormal)])
+        .collect();
+    let x_t: Vec<[f32; 2]> = (0..n)
+        .map(|i| {
+            let x = noisy(schedule, &x0[i], t[i], &eps[i]);
+            [x[0], x[1]]
+        })
+        .collect();
+    let target = dev.tensor_from_vec(eps.concat(), (n, Const::<2>));
+    let grads = net.alloc_grads();
+    let predicted = net.forward_mut(inputs(&dev, &x_t, &t).traced(grads));
+    let loss = mse_loss(predicted, target);
+    let value = loss.array();
+    let grads = loss.backward();
+    adam.update(net, &grads)
+        .map_err(|err| anyhow::anyhow!("Adam update failed: {err:?}"))?;
+    Ok(value)
+}
+// ANCHOR_END: train_step
+
+/// Trains a fresh network (weights from `seed`) on `data` under `schedule`;
+/// returns it with the loss averaged over each tenth of training.
+pub fn train(
+    data: &[[f32; 2]],
+    schedule: &Schedule,
+    budget: Budget,
+    seed: u64,
+) -> Result<(EpsNet, Vec<f32>)> {
+    let dev = Cpu::seed_from_u64(seed);
+    let mut net = dev.build_module::<EpsMlp, f32>();
+    let mut adam = Adam::new(
+        &net,
+        AdamConfig {
+            lr: budget.lr,
+            ..Default::default()
+        },
+    );
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+    let mut curve = Vec::new();
+    let chunk = (budget.steps / 10).max(1);
+    let mut sum = 0.0;
+    for step in 1..=budget.steps {
+        // Cosine decay of the learning rate to zero.
+        let done = step as f64 / budget.steps as f64;
+        adam.cfg.lr =
+            budget.lr * 0.5 * (1.0 + (std::f64::consts::PI * done).cos());
+        let batch: Vec<[f32; 2]> = (0..budget.batch)
+            .map(|_| data[rng.gen_range(0..data.len())])
+            .collect();
+        sum += train_step(&mut net, &mut adam, schedule, &batch, &mut rng)?;
+        if step % chunk == 0 {
+            curve.push(sum / chunk as f32);
+            sum = 0.0;
+        }
+    }
+    Ok((net, curve))
+}
