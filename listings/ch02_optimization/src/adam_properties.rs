@@ -3,8 +3,8 @@
 
 use crate::optimizers::Optimizer;
 use crate::task::{self, Mlp, MlpArch, Run, Set};
+use crate::Dev;
 use dfdx::prelude::*;
-use dudl::Dev;
 
 /// Seed of the network the experiments start from.
 pub const SEED: u64 = 22;

@@ -2,12 +2,12 @@
 
 use crate::optimizers::{self, Optimizer};
 use crate::task::{self, Method, Mlp, MlpArch, Run, Set};
+use crate::Dev;
 use anyhow::Result;
 use dfdx::optim::{
     AdamConfig, Momentum, RMSpropConfig, SgdConfig, WeightDecay,
 };
 use dfdx::prelude::*;
-use dudl::Dev;
 
 /// Seed of the network both optimizers start from.
 pub const MODEL_SEED: u64 = 21;

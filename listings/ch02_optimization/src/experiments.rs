@@ -4,10 +4,10 @@ use crate::generalization::{self, Fit, Regularizer};
 use crate::init::{self, Init};
 use crate::schedules;
 use crate::task::{self, History, Method, Mlp, MlpArch, Run, Split};
+use crate::Dev;
 use anyhow::Result;
 use dfdx::optim::{AdamConfig, Momentum, RMSpropConfig, SgdConfig};
 use dfdx::prelude::*;
-use dudl::Dev;
 
 /// How long each experiment trains.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -3,11 +3,11 @@
 //! checkpoint with the lowest validation loss.
 
 use crate::task::{self, Checkpoint, History, Method, Run, Set, CLASSES};
+use crate::Dev;
 use anyhow::{Context, Result};
 use dfdx::optim::{AdamConfig, WeightDecay};
 use dfdx::prelude::*;
 use dudl::data::digits::PIXELS;
-use dudl::Dev;
 
 /// Training images: few enough that the wide MLP can memorize them.
 pub const SMALL_TRAIN: usize = 200;

@@ -2,10 +2,10 @@
 //! ReLU network, for dfdx's default, Xavier (Glorot & Bengio) and He initialization.
 
 use crate::task::{Inputs, CLASSES};
+use crate::Dev;
 use dfdx::nn::modules;
 use dfdx::prelude::*;
 use dudl::data::digits::PIXELS;
-use dudl::Dev;
 use rand_distr::Normal;
 
 /// How a layer's weights are drawn.

@@ -30,6 +30,11 @@ use optimizers::WeightDecay;
 use quadratic::Quadratic;
 use std::time::Instant;
 
+/// The device of this chapter: the CPU, also with `--features cuda`. Its small
+/// networks train several at a time on separate threads, and a CUDA device
+/// cannot be shared between threads.
+pub type Dev = dfdx::tensor::Cpu;
+
 /// The figures `cargo run --release -p ch02_optimization` writes into `images/ch02/`.
 pub const FIGURES: &[&str] = &[
     "quadratic.svg",
@@ -404,7 +409,7 @@ fn initialization(
 ) -> Result<()> {
     let keys = ["he", "xavier", "default"];
     let mut stds = Vec::new();
-    let (x, _) = split.validation.first(256).all(&dudl::Dev::default());
+    let (x, _) = split.validation.first(256).all(&crate::Dev::default());
     for (key, &init) in keys.iter().zip(&Init::ALL) {
         let gains =
             init::variance_gains::<512, 256>(init, 8, experiments::SEED);

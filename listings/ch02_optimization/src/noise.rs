@@ -1,8 +1,8 @@
 //! The noise of a minibatch gradient, and how it shrinks with the batch size.
 
 use crate::task::{self, Mlp, MlpArch, Set};
+use crate::Dev;
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::seq::index::sample;
 use rand::SeedableRng;

@@ -1,13 +1,13 @@
 //! The real task: classifying the UCI 8 × 8 digits with an MLP in dfdx, the split into
 //! training, validation and test sets, and one training loop for every optimizer.
 
+use crate::Dev;
 use anyhow::{anyhow, ensure, Result};
 use dfdx::optim::{
     Adam, AdamConfig, Optimizer, RMSprop, RMSpropConfig, Sgd, SgdConfig,
 };
 use dfdx::prelude::*;
 use dudl::data::digits::{self, PIXELS};
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

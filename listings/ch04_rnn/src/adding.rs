@@ -3,8 +3,8 @@
 //! numbers. Generated with a seed.
 
 use crate::cells::Batch;
+use crate::Dev;
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::Rng;
 

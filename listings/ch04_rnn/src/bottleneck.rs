@@ -3,11 +3,11 @@
 //! encoder's last state.
 
 use crate::cells::{Batch, GruCell, Recurrent};
+use crate::Dev;
 use anyhow::{anyhow, ensure, Result};
 use dfdx::nn::modules::Linear;
 use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;

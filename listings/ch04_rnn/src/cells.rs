@@ -4,9 +4,9 @@
 //! types: `I` inputs, `H` hidden units, `B` sequences in a batch. The gradient tape travels
 //! with the hidden state, so one tape records a whole sequence.
 
+use crate::Dev;
 use dfdx::nn::modules::{Linear, UnbiasedLinear};
 use dfdx::prelude::*;
-use dudl::Dev;
 
 /// A batch of `B` vectors of width `N`, recorded on tape `Tp` (none by
 /// default).
@@ -16,7 +16,7 @@ use dudl::Dev;
 /// ```
 /// use ch04_rnn::cells::{Batch, RnnCell};
 /// use dfdx::prelude::*;
-/// let dev = dudl::Dev::default();
+/// let dev = ch04_rnn::Dev::default();
 /// let cell = RnnCell::<2, 16>::build(&dev);
 /// let (x, h): (Batch<4, 2>, Batch<4, 16>) = (dev.zeros(), dev.zeros());
 /// let next: Batch<4, 16> = cell.step(x, h);
@@ -27,7 +27,7 @@ use dudl::Dev;
 /// ```compile_fail
 /// use ch04_rnn::cells::{Batch, RnnCell};
 /// use dfdx::prelude::*;
-/// let dev = dudl::Dev::default();
+/// let dev = ch04_rnn::Dev::default();
 /// let cell = RnnCell::<2, 16>::build(&dev);
 /// let (x, h): (Batch<4, 2>, Batch<4, 8>) = (dev.zeros(), dev.zeros());
 /// let next = cell.step(x, h);

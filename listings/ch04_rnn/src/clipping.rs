@@ -2,12 +2,12 @@
 //! not have: if `‖g‖ > τ`, rescale every gradient by `τ / ‖g‖`. It edits the
 //! gradient buffers in place, so it runs on the CPU (where this chapter runs).
 
+use crate::Dev;
 use anyhow::{anyhow, Result};
 use dfdx::nn::tensor_collection::{
     RecursiveWalker, TensorVisitor, ViewTensorRef,
 };
 use dfdx::prelude::*;
-use dudl::Dev;
 
 /// Calls `f` on the gradient of every trainable tensor of a model, in place.
 struct EachGradient<'a, F: FnMut(&mut [f32])> {

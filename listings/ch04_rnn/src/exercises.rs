@@ -3,8 +3,8 @@
 use crate::adding::INPUTS;
 use crate::cells::{Batch, LstmCell};
 use crate::exploding::random_orthogonal;
+use crate::Dev;
 use dfdx::prelude::*;
-use dudl::Dev;
 
 // ANCHOR: parameters
 /// Exercise 1. Trainable numbers in an LSTM cell with `inputs` inputs and

@@ -2,8 +2,8 @@
 //! `ρ > 1`.
 
 use crate::cells::RnnCell;
+use crate::Dev;
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};

@@ -2,8 +2,8 @@
 //! `u`, against the distance `T − t`, measured by backpropagation through time.
 
 use crate::cells::{Batch, Recurrent};
+use crate::Dev;
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};

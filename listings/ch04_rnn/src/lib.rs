@@ -25,10 +25,15 @@ use dfdx::prelude::*;
 use dudl::cli::Args;
 use dudl::numbers::Numbers;
 use dudl::progress::Progress;
-use dudl::Dev;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use train::{held_out_set, Budget, CurvePoint, Method, Trained, HELD_OUT};
+
+/// The device of this chapter: the CPU, also with `--features cuda`. Its
+/// models train several at a time on separate threads, which a CUDA device
+/// cannot be shared between, and gradient clipping rescales the gradients in
+/// place in CPU memory.
+pub type Dev = dfdx::tensor::Cpu;
 
 /// The figures `cargo run --release -p ch04_rnn` writes into `images/ch04/`.
 pub const FIGURES: &[&str] = &[

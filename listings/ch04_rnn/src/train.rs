@@ -3,11 +3,11 @@
 use crate::adding::{sample, AddingBatch, INPUTS};
 use crate::cells::{Batch, Recurrent};
 use crate::clipping::{clip_gradient_norm, gradient_norm};
+use crate::Dev;
 use anyhow::{anyhow, ensure, Context, Result};
 use dfdx::nn::modules::Linear;
 use dfdx::optim::{Adam, AdamConfig, Sgd, SgdConfig};
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::sync::atomic::{AtomicUsize, Ordering};

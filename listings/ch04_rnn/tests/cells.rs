@@ -3,9 +3,9 @@
 
 use ch04_rnn::bptt::ScratchRnn;
 use ch04_rnn::cells::{Affine, Batch, GruCell, LstmCell, Recurrent, RnnCell};
+use ch04_rnn::Dev;
 use dfdx::prelude::*;
 use dudl::gradcheck::{max_error, numerical_gradient};
-use dudl::Dev;
 
 const B: usize = 2;
 const I: usize = 3;

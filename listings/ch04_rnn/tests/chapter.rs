@@ -3,13 +3,13 @@
 
 use ch04_rnn::clipping::{clip_gradient_norm, gradient_norm};
 use ch04_rnn::train::CurvePoint;
+use ch04_rnn::Dev;
 use ch04_rnn::{
     first_overflow, measure_flow, write_chapter, Chapter, ADDING_LEN, FIGURES,
 };
 use dfdx::prelude::*;
 use dudl::cli::Args;
 use dudl::numbers::Numbers;
-use dudl::Dev;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;

@@ -5,9 +5,9 @@ use ch04_rnn::cells::{GruCell, LstmCell};
 use ch04_rnn::exercises::{
     cell_state_gradient, linear_gradient_norms, lstm_parameters,
 };
+use ch04_rnn::Dev;
 use ch04_rnn::HIDDEN;
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 

@@ -63,17 +63,17 @@ pub fn write_chapter(args: &Args) -> Result<Chapter> {
     } else {
         Budget::full()
     };
-    let ablations = std::thread::spawn(|| -> Result<(Trained, Trained)> {
+    let ablations = || -> Result<(Trained, Trained)> {
         Ok((
             train::train(Budget::ablation(Design::NO_CAUSAL_MASK))?,
             train::train(Budget::ablation(Design::NO_POSITIONS))?,
         ))
-    });
-    let trained = train::train(budget)?;
-    let (no_causal_mask, no_positions) = ablations
-        .join()
-        .map_err(|_| anyhow::anyhow!("the ablation thread panicked"))?
-        .context("training the ablations")?;
+    };
+    let (ablations, trained) =
+        dudl::parallel::both(ablations, || train::train(budget));
+    let (no_causal_mask, no_positions) =
+        ablations.context("training the ablations")?;
+    let trained = trained?;
     let cache = train::compare_decoders(&trained.model, &trained.held_out)?;
     let example = trained
         .held_out

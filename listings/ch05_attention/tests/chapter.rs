@@ -4,7 +4,8 @@
 
 use ch05_attention::reversal::{Sequence, BOS, SEQ_LEN, VOCAB};
 use ch05_attention::train::{
-    greedy_decode, greedy_decode_cached, tokens, CurvePoint, BATCH,
+    greedy_decode, greedy_decode_cached, tokens, CacheComparison, CurvePoint,
+    Evaluation, BATCH,
 };
 use ch05_attention::transformer::{Design, Reverser, HEADS};
 use ch05_attention::{write_chapter, Chapter, FIGURES};
@@ -20,8 +21,16 @@ use std::sync::OnceLock;
 const SEQUENCE_ACCURACY: f64 = 0.95;
 const BEST_HEAD_ALIGNMENT: f64 = 0.95;
 
+/// What the tests need of the quick run: plain data, no model, so that it
+/// can be shared between test threads on any device.
 struct QuickRun {
-    chapter: Chapter,
+    curve: Vec<CurvePoint>,
+    evaluation: Evaluation,
+    held_out: usize,
+    no_causal_mask: Evaluation,
+    no_positions: Evaluation,
+    cache: CacheComparison,
+    numbers: Numbers,
     written: BTreeSet<String>,
     /// The trained decoder's self-attention on one batch of held-out
     /// sequences, `(B, H, T, T)`.
@@ -53,8 +62,21 @@ fn quick_run() -> &'static QuickRun {
             greedy_decode::<BATCH>(&chapter.trained.model, batch)
                 .self_attention
                 .as_vec();
+        let Chapter {
+            trained,
+            no_causal_mask,
+            no_positions,
+            cache,
+            numbers,
+        } = chapter;
         QuickRun {
-            chapter,
+            curve: trained.curve,
+            evaluation: trained.evaluation,
+            held_out: trained.held_out.len(),
+            no_causal_mask,
+            no_positions,
+            cache,
+            numbers,
             written,
             decoder_self_attention,
         }
@@ -62,7 +84,7 @@ fn quick_run() -> &'static QuickRun {
 }
 
 fn first_point() -> &'static CurvePoint {
-    &quick_run().chapter.trained.curve[0]
+    &quick_run().curve[0]
 }
 
 #[test]
@@ -75,7 +97,7 @@ fn quick_run_writes_exactly_the_declared_figures_and_the_numbers() {
 
 #[test]
 fn greedy_decoding_reverses_at_least_95_percent_of_held_out_sequences() {
-    let evaluation = &quick_run().chapter.trained.evaluation;
+    let evaluation = &quick_run().evaluation;
     assert!(
         evaluation.sequence_accuracy >= SEQUENCE_ACCURACY,
         "exact-sequence accuracy {:.3} < {SEQUENCE_ACCURACY}",
@@ -86,7 +108,7 @@ fn greedy_decoding_reverses_at_least_95_percent_of_held_out_sequences() {
 #[test]
 fn best_cross_attention_head_reads_input_t_minus_1_minus_i_for_output_i_at_least_95_percent(
 ) {
-    let (head, alignment) = quick_run().chapter.trained.evaluation.best_head();
+    let (head, alignment) = quick_run().evaluation.best_head();
     assert!(
         alignment >= BEST_HEAD_ALIGNMENT,
         "best head {} aligns {alignment:.3} < {BEST_HEAD_ALIGNMENT}",
@@ -127,7 +149,7 @@ const NO_MASK_LOSS: f64 = 0.05;
 #[test]
 fn without_the_causal_mask_the_loss_is_low_and_greedy_decoding_still_reverses()
 {
-    let ablation = &quick_run().chapter.no_causal_mask;
+    let ablation = &quick_run().no_causal_mask;
     assert!(
         ablation.teacher_forced_loss < NO_MASK_LOSS,
         "teacher-forced loss {}",
@@ -163,7 +185,7 @@ const CHANCE_ALIGNMENT: f64 = 0.2;
 #[test]
 fn without_positions_no_held_out_sequence_is_reversed_and_accuracy_stays_near_chance(
 ) {
-    let ablation = &quick_run().chapter.no_positions;
+    let ablation = &quick_run().no_positions;
     assert_eq!(ablation.sequence_accuracy, 0.0, "{ablation:?}");
     assert!(
         ablation.token_accuracy < NO_POSITIONS_TOKEN_ACCURACY,
@@ -174,8 +196,8 @@ fn without_positions_no_held_out_sequence_is_reversed_and_accuracy_stays_near_ch
 
 #[test]
 fn cached_greedy_decoding_writes_the_same_digits_with_ten_times_fewer_scores() {
-    let cache = &quick_run().chapter.cache;
-    let held_out = quick_run().chapter.trained.held_out.len();
+    let cache = &quick_run().cache;
+    let held_out = quick_run().held_out;
     assert_eq!(cache.sequences, held_out);
     assert_eq!(cache.same_outputs, held_out, "{cache:?}");
     assert!(cache.largest_logit_difference <= 1e-5, "{cache:?}");
@@ -232,7 +254,7 @@ fn full_run_numbers_support_the_text() {
 #[test]
 fn committed_numbers_have_exactly_the_keys_this_code_writes() {
     let full = committed();
-    let quick = &quick_run().chapter.numbers;
+    let quick = &quick_run().numbers;
     assert!(
         full.keys().eq(quick.keys()),
         "rerun `cargo run --release -p ch05_attention`: committed keys {:?}, \

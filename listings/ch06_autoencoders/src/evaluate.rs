@@ -4,9 +4,9 @@
 use crate::gaussian::{gaussian_kl, reparameterize, softplus};
 use crate::models::{Autoencoder, Classifier, LinearAe, Vae};
 use crate::train::{batch, BATCH};
+use crate::Dev;
 use dfdx::prelude::*;
 use dudl::data::mnist::{CLASSES, PIXELS};
-use dudl::Dev;
 
 /// Applies `f` to consecutive batches of `images` (a multiple of [`BATCH`])
 /// and concatenates the rows it returns.

@@ -2,8 +2,8 @@
 //! the prior in closed form and the reparameterized sample, and the
 //! experiments that check them.
 
+use crate::Dev;
 use dfdx::prelude::*;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};

@@ -21,7 +21,6 @@ use dfdx::prelude::*;
 use dudl::cli::Args;
 use dudl::data::mnist::{self, Labelled, CLASSES, PIXELS};
 use dudl::numbers::Numbers;
-use dudl::Dev;
 use figures::CodeScatter;
 use models::{
     Autoencoder, AutoencoderArch, Classifier, ClassifierArch, LinearAe,
@@ -88,6 +87,11 @@ pub const COLLAPSE_BETA: f32 = 40.0;
 pub const ESTIMATOR_MU: f64 = 1.0;
 pub const ESTIMATOR_SIGMA: f64 = 1.0;
 pub const ESTIMATOR_SAMPLES: usize = 100_000;
+
+/// The device of this chapter: the CPU, also with `--features cuda`. Its small
+/// networks train several at a time on separate threads, and a CUDA device
+/// cannot be shared between threads.
+pub type Dev = dfdx::tensor::Cpu;
 
 /// The figures `cargo run --release -p ch06_autoencoders` writes into
 /// `images/ch06/`.

@@ -1,10 +1,10 @@
 //! The networks of the chapter, in dfdx: the linear autoencoder, the MLP
 //! autoencoder, the VAE and the digit classifier that judges its samples.
 
+use crate::Dev;
 use dfdx::nn::modules;
 use dfdx::prelude::*;
 use dudl::data::mnist::{CLASSES, PIXELS};
-use dudl::Dev;
 
 /// Width of every hidden layer.
 pub const HIDDEN: usize = 128;

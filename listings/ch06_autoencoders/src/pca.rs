@@ -2,11 +2,11 @@
 //! its top eigenvectors by subspace iteration, then projection and
 //! reconstruction.
 
+use crate::Dev;
 use anyhow::{ensure, Result};
 use dfdx::prelude::*;
 use dudl::data::mnist::PIXELS;
 use dudl::linalg::symmetric_eigen;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

@@ -3,12 +3,12 @@
 
 use crate::gaussian::{gaussian_kl, reparameterize};
 use crate::models::{Autoencoder, Classifier, LinearAe, Vae};
+use crate::Dev;
 use anyhow::{anyhow, Result};
 use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
 use dudl::data::mnist::{CLASSES, PIXELS};
 use dudl::progress::Progress;
-use dudl::Dev;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

@@ -2,10 +2,10 @@
 //! softplus and the two gradient estimators.
 
 use ch06_autoencoders::gaussian::*;
+use ch06_autoencoders::Dev;
 use ch06_autoencoders::{KL_MEANS, KL_SIGMAS};
 use dfdx::prelude::*;
 use dudl::gradcheck::{max_abs_difference, numerical_gradient};
-use dudl::Dev;
 
 #[test]
 fn closed_form_kl_matches_monte_carlo_within_0_02_nats() {

@@ -13,6 +13,7 @@ pub mod figure;
 pub mod gradcheck;
 pub mod linalg;
 pub mod numbers;
+pub mod parallel;
 pub mod pool;
 pub mod progress;
 
