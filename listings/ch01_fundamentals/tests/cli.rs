@@ -6,14 +6,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_ch01_fundamentals");
 
 #[test]
 fn an_unknown_flag_is_a_one_line_error_and_a_nonzero_exit() {
-    let output = Command::new(BINARY).arg("--bogus").output().unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("error:") && stderr.contains("--bogus"),
-        "{stderr}"
-    );
+    dudl::cli::check_rejects_unknown_flag(BINARY).unwrap();
 }
 
 #[test]

@@ -100,6 +100,25 @@ pub fn run(chapter: &str, body: impl FnOnce(&Args) -> Result<()>) -> ExitCode {
     }
 }
 
+/// Checks the promise [`run`] makes, on a built chapter binary: given the
+/// unknown flag `--bogus`, it fails with exactly one line on standard error
+/// that starts with `error:` and names the flag. Chapter tests call it with
+/// `env!("CARGO_BIN_EXE_chNN_topic")`; the error says what was seen instead.
+pub fn check_rejects_unknown_flag(binary: &str) -> Result<()> {
+    let output = std::process::Command::new(binary)
+        .arg("--bogus")
+        .output()
+        .with_context(|| format!("cannot run {binary}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.success() {
+        bail!("{binary} --bogus succeeded; it must fail");
+    }
+    if stderr.lines().count() != 1 || !stderr.starts_with("error:") || !stderr.contains("--bogus") {
+        bail!("{binary} --bogus must print one `error:` line naming the flag, printed:\n{stderr}");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +140,14 @@ mod tests {
         let err = parse(&["--fast"]).unwrap_err();
         assert!(err.to_string().contains("--fast"), "{err}");
         assert!(parse(&["--out"]).is_err());
+    }
+
+    #[test]
+    fn a_binary_that_accepts_any_flag_fails_the_check() {
+        // `true` ignores its arguments and succeeds: not a chapter binary.
+        let err = check_rejects_unknown_flag("true").unwrap_err();
+        assert!(err.to_string().contains("succeeded"), "{err}");
+        assert!(check_rejects_unknown_flag("/no/such/binary").is_err());
     }
 
     #[test]
