@@ -2,7 +2,6 @@
 //! the claims that rest on the full run, checked on its committed numbers.
 
 use ch02_optimization::{write_chapter, FIGURES};
-use dudl::cli::Args;
 use dudl::numbers::{Numbers, FILE};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -19,21 +18,8 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir()
-            .join(format!("ch02-quick-{}", std::process::id()));
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let numbers = write_chapter(&Args {
-            quick: true,
-            out_dir: out_dir.clone(),
-        })
-        .unwrap();
-        let written = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .map(|entry| {
-                entry.unwrap().file_name().to_string_lossy().into_owned()
-            })
-            .collect();
-        std::fs::remove_dir_all(&out_dir).unwrap();
+        let (numbers, written) =
+            dudl::cli::quick_run_in_temp_dir("ch02", write_chapter).unwrap();
         QuickRun { numbers, written }
     })
 }

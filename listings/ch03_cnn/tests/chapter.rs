@@ -3,7 +3,6 @@
 //! `scripts/reproduce.sh` regenerates and compares).
 
 use ch03_cnn::{write_chapter, Budget, NamedCurve, FIGURES};
-use dudl::cli::Args;
 use dudl::data::mnist::CLASSES;
 use dudl::numbers::Numbers;
 use std::collections::BTreeSet;
@@ -23,18 +22,8 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir().join(format!("ch03-quick-{}", std::process::id()));
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let (results, _) = write_chapter(&Args {
-            quick: true,
-            out_dir: out_dir.clone(),
-        })
-        .unwrap();
-        let written = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        std::fs::remove_dir_all(&out_dir).unwrap();
+        let ((results, _), written) =
+            dudl::cli::quick_run_in_temp_dir("ch03", write_chapter).unwrap();
         QuickRun {
             budget: results.budget,
             curves: results.curves,

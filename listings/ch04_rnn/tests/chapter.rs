@@ -8,7 +8,6 @@ use ch04_rnn::{
     first_overflow, measure_flow, write_chapter, Chapter, ADDING_LEN, FIGURES,
 };
 use dfdx::prelude::*;
-use dudl::cli::Args;
 use dudl::numbers::Numbers;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -23,21 +22,8 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir()
-            .join(format!("ch04-quick-{}", std::process::id()));
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let chapter = write_chapter(&Args {
-            quick: true,
-            out_dir: out_dir.clone(),
-        })
-        .unwrap();
-        let written = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .map(|entry| {
-                entry.unwrap().file_name().to_string_lossy().into_owned()
-            })
-            .collect();
-        std::fs::remove_dir_all(&out_dir).unwrap();
+        let (chapter, written) =
+            dudl::cli::quick_run_in_temp_dir("ch04", write_chapter).unwrap();
         QuickRun { chapter, written }
     })
 }

@@ -9,7 +9,6 @@ use ch05_attention::train::{
 };
 use ch05_attention::transformer::{Design, Reverser, HEADS};
 use ch05_attention::{write_chapter, Chapter, FIGURES};
-use dudl::cli::Args;
 use dudl::numbers::Numbers;
 use dudl::Dev;
 use std::collections::BTreeSet;
@@ -40,21 +39,8 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir()
-            .join(format!("ch05-quick-{}", std::process::id()));
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let chapter = write_chapter(&Args {
-            quick: true,
-            out_dir: out_dir.clone(),
-        })
-        .unwrap();
-        let written = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .map(|entry| {
-                entry.unwrap().file_name().to_string_lossy().into_owned()
-            })
-            .collect();
-        std::fs::remove_dir_all(&out_dir).unwrap();
+        let (chapter, written) =
+            dudl::cli::quick_run_in_temp_dir("ch05", write_chapter).unwrap();
         let batch: &[_; BATCH] =
             chapter.trained.held_out[..BATCH].try_into().unwrap();
         let decoder_self_attention =

@@ -4,7 +4,6 @@
 //! threshold the text quotes.
 
 use ch06_autoencoders::{write_chapter, FIGURES};
-use dudl::cli::Args;
 use dudl::numbers::Numbers;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -18,19 +17,8 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir()
-            .join(format!("ch06-quick-{}", std::process::id()));
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let numbers = write_chapter(&Args {
-            quick: true,
-            out_dir: out_dir.clone(),
-        })
-        .unwrap();
-        let written = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        std::fs::remove_dir_all(&out_dir).unwrap();
+        let (numbers, written) =
+            dudl::cli::quick_run_in_temp_dir("ch06", write_chapter).unwrap();
         QuickRun { written, numbers }
     })
 }

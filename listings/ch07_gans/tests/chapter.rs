@@ -2,7 +2,6 @@
 //! quotes, and a bad flag.
 
 use ch07_gans::{ring, write_chapter, FIGURES};
-use dudl::cli::Args;
 use dudl::numbers::Numbers;
 use std::collections::BTreeSet;
 
@@ -16,19 +15,8 @@ const PAC_NEAR_AT_MOST: f64 = 0.5;
 
 #[test]
 fn quick_run_writes_exactly_the_declared_figures() {
-    let out_dir =
-        std::env::temp_dir().join(format!("ch07-quick-{}", std::process::id()));
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let numbers = write_chapter(&Args {
-        quick: true,
-        out_dir: out_dir.clone(),
-    })
-    .unwrap();
-    let written: BTreeSet<String> = std::fs::read_dir(&out_dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    std::fs::remove_dir_all(&out_dir).unwrap();
+    let (numbers, written) =
+        dudl::cli::quick_run_in_temp_dir("ch07", write_chapter).unwrap();
     let mut declared: BTreeSet<String> =
         FIGURES.iter().map(|f| f.to_string()).collect();
     declared.insert(dudl::numbers::FILE.to_string());

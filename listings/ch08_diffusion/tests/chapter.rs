@@ -3,7 +3,6 @@
 
 use ch08_diffusion::experiment::DDIM_SHOWN;
 use ch08_diffusion::{numbers, write_chapter, FIGURES};
-use dudl::cli::Args;
 use dudl::numbers::Numbers;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -24,23 +23,14 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir()
-            .join(format!("ch08-quick-{}", std::process::id()));
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let args = Args {
-            quick: true,
-            out_dir: out_dir.clone(),
-        };
-        let outcome = write_chapter(&args).unwrap();
-        let numbers = numbers(&outcome);
-        numbers.write(&out_dir).unwrap();
-        let written = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .map(|entry| {
-                entry.unwrap().file_name().to_string_lossy().into_owned()
+        let (outcome, written) =
+            dudl::cli::quick_run_in_temp_dir("ch08", |args| {
+                let outcome = write_chapter(args)?;
+                numbers(&outcome).write(&args.out_dir)?;
+                Ok(outcome)
             })
-            .collect();
-        std::fs::remove_dir_all(&out_dir).unwrap();
+            .unwrap();
+        let numbers = numbers(&outcome);
         QuickRun { numbers, written }
     })
 }

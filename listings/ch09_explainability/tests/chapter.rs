@@ -5,7 +5,6 @@ use ch09_explainability::experiments::Plan;
 use ch09_explainability::{
     exercises, saliency, shapes, write_chapter, Chapter, FIGURES,
 };
-use dudl::cli::Args;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -18,24 +17,13 @@ struct QuickRun {
 fn quick_run() -> &'static QuickRun {
     static RUN: OnceLock<QuickRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let out_dir = std::env::temp_dir()
-            .join(format!("ch09-quick-{}", std::process::id()));
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let args = Args {
-            quick: true,
-            out_dir: out_dir.clone(),
-        };
-        let chapter = write_chapter(&args).unwrap();
-        ch09_explainability::numbers(&chapter)
-            .write(&out_dir)
-            .unwrap();
-        let written = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .map(|entry| {
-                entry.unwrap().file_name().to_string_lossy().into_owned()
+        let (chapter, written) =
+            dudl::cli::quick_run_in_temp_dir("ch09", |args| {
+                let chapter = write_chapter(args)?;
+                ch09_explainability::numbers(&chapter).write(&args.out_dir)?;
+                Ok(chapter)
             })
-            .collect();
-        std::fs::remove_dir_all(&out_dir).unwrap();
+            .unwrap();
         QuickRun { chapter, written }
     })
 }

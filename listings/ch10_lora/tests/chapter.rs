@@ -4,7 +4,6 @@
 
 use ch10_lora::adapt::Method;
 use ch10_lora::{write_chapter, FIGURES, NAMED_RANK};
-use dudl::cli::Args;
 use dudl::numbers::Numbers;
 use std::collections::BTreeSet;
 
@@ -18,18 +17,8 @@ fn committed() -> Numbers {
 
 #[test]
 fn quick_run_writes_exactly_the_declared_figures_and_numbers() {
-    let out_dir =
-        std::env::temp_dir().join(format!("ch10-quick-{}", std::process::id()));
-    let chapter = write_chapter(&Args {
-        quick: true,
-        out_dir: out_dir.clone(),
-    })
-    .unwrap();
-    let written: BTreeSet<String> = std::fs::read_dir(&out_dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    std::fs::remove_dir_all(&out_dir).unwrap();
+    let (chapter, written) =
+        dudl::cli::quick_run_in_temp_dir("ch10", write_chapter).unwrap();
     let mut declared: BTreeSet<String> =
         FIGURES.iter().map(|f| f.to_string()).collect();
     declared.insert(dudl::numbers::FILE.to_string());

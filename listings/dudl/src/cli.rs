@@ -8,6 +8,7 @@
 //! that cannot be written is a one-line error and a non-zero exit, before any work starts.
 
 use anyhow::{bail, Context, Result};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -100,6 +101,30 @@ pub fn run(chapter: &str, body: impl FnOnce(&Args) -> Result<()>) -> ExitCode {
     }
 }
 
+/// Runs `write` on the quick budget into a fresh temporary directory named
+/// after `chapter`, removes the directory, and returns `write`'s result with
+/// the names of the files it wrote: what a chapter test needs to check that a
+/// quick run writes exactly what the chapter declares.
+pub fn quick_run_in_temp_dir<T>(
+    chapter: &str,
+    write: impl FnOnce(&Args) -> Result<T>,
+) -> Result<(T, BTreeSet<String>)> {
+    let out_dir = std::env::temp_dir().join(format!("{chapter}-quick-{}", std::process::id()));
+    ensure_writable(&out_dir)?;
+    let result = write(&Args {
+        quick: true,
+        out_dir: out_dir.clone(),
+    });
+    let written = std::fs::read_dir(&out_dir)
+        .with_context(|| format!("cannot list {}", out_dir.display()))?
+        .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
+        .collect::<std::io::Result<BTreeSet<String>>>()
+        .with_context(|| format!("cannot list {}", out_dir.display()))?;
+    std::fs::remove_dir_all(&out_dir)
+        .with_context(|| format!("cannot remove {}", out_dir.display()))?;
+    Ok((result?, written))
+}
+
 /// Checks the promise [`run`] makes, on a built chapter binary: given the
 /// unknown flag `--bogus`, it fails with exactly one line on standard error
 /// that starts with `error:` and names the flag. Chapter tests call it with
@@ -140,6 +165,17 @@ mod tests {
         let err = parse(&["--fast"]).unwrap_err();
         assert!(err.to_string().contains("--fast"), "{err}");
         assert!(parse(&["--out"]).is_err());
+    }
+
+    #[test]
+    fn a_quick_run_in_a_temporary_directory_lists_what_it_wrote() {
+        let (quick, written) = quick_run_in_temp_dir("dudl-test", |args| {
+            std::fs::write(args.figure("a.svg"), b"<svg/>")?;
+            Ok(args.quick)
+        })
+        .unwrap();
+        assert!(quick);
+        assert_eq!(written.into_iter().collect::<Vec<_>>(), ["a.svg"]);
     }
 
     #[test]
