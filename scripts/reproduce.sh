@@ -31,6 +31,9 @@ done
 
 echo "==> building ${crates[*]} and compare-run (release)"
 cargo build --quiet --release --locked -p booktools --bin compare-run $(printf -- '-p %s ' "${crates[@]}")
+# Run the binaries just built (not `cargo run`, which may rebuild with other features and would
+# count the build in the run's time).
+bin=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -39,14 +42,14 @@ for i in "${!chapters[@]}"; do
   chapter=${chapters[$i]}
   crate=${crates[$i]}
   started=$(date +%s)
-  if ! cargo run --quiet --release --locked -p "$crate" -- --out "$tmp/$chapter" >"$tmp/$chapter.log" 2>&1; then
+  if ! "$bin/$crate" --out "$tmp/$chapter" >"$tmp/$chapter.log" 2>&1; then
     tail -n 20 "$tmp/$chapter.log" >&2
     echo "error: $crate failed (output above)" >&2
     failed+=("$chapter")
     continue
   fi
   seconds=$(($(date +%s) - started))
-  if cargo run --quiet --release --locked -p booktools --bin compare-run -- "images/$chapter" "$tmp/$chapter"; then
+  if "$bin/compare-run" "images/$chapter" "$tmp/$chapter"; then
     count=$(find "images/$chapter" -maxdepth 1 -type f ! -name '.*' | wc -l)
     echo "==> $chapter reproduced: $count committed files identical (run: ${seconds} s)"
   else
