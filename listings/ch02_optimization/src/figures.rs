@@ -5,8 +5,11 @@ use crate::generalization::Fit;
 use crate::init::Init;
 use crate::quadratic::Quadratic;
 use crate::task::History;
-use anyhow::{anyhow, Result};
-use dudl::figure::{color, save_svg, Area, Legend, LineChart, Panel, FONT};
+use anyhow::Result;
+use dudl::figure::{
+    color, draw_legend, plot_error, save_svg, Area, Legend, LineChart, Panel,
+    FONT,
+};
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -29,10 +32,6 @@ pub struct Trajectories {
     pub f: Quadratic,
     /// Named paths, each a list of iterates `[x, y]`.
     pub paths: Vec<(String, Vec<[f64; 2]>)>,
-}
-
-fn plot_error(err: impl std::fmt::Debug) -> anyhow::Error {
-    anyhow!("plotting failed: {err:?}")
 }
 
 impl Panel for Trajectories {
@@ -98,14 +97,7 @@ impl Panel for Trajectories {
         chart
             .draw_series([Cross::new((0.0, 0.0), 6, BLACK.stroke_width(2))])
             .map_err(plot_error)?;
-        chart
-            .configure_series_labels()
-            .position(Legend::LowerRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .draw()
-            .map_err(plot_error)
+        draw_legend(&mut chart, Legend::LowerRight)
     }
 }
 

@@ -3,10 +3,12 @@
 use crate::scratch::{conv2d_loops, Batch, Filters, Geometry};
 use crate::train::{batch, CurvePoint};
 use crate::{Built, NamedCurve, Results};
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use dfdx::prelude::*;
 use dudl::data::mnist::{CLASSES, PIXELS, SIDE};
-use dudl::figure::{save_svg, Area, Colormap, Heatmap, Legend, LineChart, Panel, PixelGrid, FONT};
+use dudl::figure::{
+    plot_error, save_svg, Area, Colormap, Heatmap, Legend, LineChart, Panel, PixelGrid, FONT,
+};
 use dudl::Dev;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -41,10 +43,6 @@ pub fn step_output() -> Vec<f32> {
         padding: 0,
     };
     conv2d_loops(&x, &f, g).data
-}
-
-fn plot_error(err: impl std::fmt::Debug) -> anyhow::Error {
-    anyhow!("plotting failed: {err:?}")
 }
 
 /// A grid of numbered cells, `highlight` (top-left row, column, size) outlined.

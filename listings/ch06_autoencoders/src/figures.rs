@@ -1,10 +1,10 @@
 //! The chapter's figures: digit grids (PNG) and code scatters and curves
 //! (SVG), in the book's shared style.
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use dudl::data::mnist::{CLASSES, SIDE};
 use dudl::figure::{
-    save_svg, Area, Colormap, LineChart, Panel, PixelGrid, FONT,
+    plot_error, save_svg, Area, Colormap, LineChart, Panel, PixelGrid, FONT,
 };
 use plotters::prelude::*;
 use std::path::Path;
@@ -52,10 +52,6 @@ pub struct CodeScatter<'a> {
     pub title: &'a str,
     pub codes: &'a [[f32; 2]],
     pub labels: &'a [usize],
-}
-
-fn plot_error(err: impl std::fmt::Debug) -> anyhow::Error {
-    anyhow!("plotting failed: {err:?}")
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

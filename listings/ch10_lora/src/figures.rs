@@ -3,14 +3,13 @@
 use crate::adapt::{Adaptation, Method, HIDDEN};
 use crate::planted::{self, Fit, PLANTED};
 use anyhow::{anyhow, Result};
-use dudl::figure::{color, save_svg, Area, Legend, LineChart, Panel, FONT};
+use dudl::figure::{
+    color, draw_legend, plot_error, save_svg, Area, Legend, LineChart, Panel,
+    FONT,
+};
 use dudl::linalg::{svd, tail_energy};
 use plotters::prelude::*;
 use std::path::Path;
-
-fn plot_error(err: impl std::fmt::Debug) -> anyhow::Error {
-    anyhow!("plotting failed: {err:?}")
-}
 
 /// Loss against rank on the planted problem, with the Eckart–Young line.
 pub fn planted_rank(path: &Path, fits: &[Fit]) -> Result<()> {
@@ -180,14 +179,7 @@ impl Panel for AccuracyVsParameters<'_> {
                     Circle::new((x + 8, y), 6, colour.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(Legend::LowerRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .draw()
-            .map_err(plot_error)
+        draw_legend(&mut chart, Legend::LowerRight)
     }
 }
 

@@ -55,8 +55,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     written.with_context(|| format!("cannot write the figure {}", path.display()))
 }
 
-fn plot_error(err: impl std::fmt::Debug) -> anyhow::Error {
+/// A plotters error as an `anyhow` error, for `map_err` in a panel's `draw`.
+pub fn plot_error(err: impl std::fmt::Debug) -> anyhow::Error {
     anyhow!("plotting failed: {err:?}")
+}
+
+/// Draws `chart`'s legend at `position`, in the style of every figure: a white,
+/// slightly transparent box with a grey border.
+pub fn draw_legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: Legend,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(190, 190, 190))
+        .draw()
+        .map_err(plot_error)
 }
 
 /// The drawing area a panel draws into.
@@ -272,14 +289,7 @@ impl Panel for LineChart {
                 .label(&series.label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(self.legend.clone())
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .draw()
-            .map_err(plot_error)
+        draw_legend(&mut chart, self.legend.clone())
     }
 }
 
@@ -578,14 +588,7 @@ impl Panel for DecisionMap<'_> {
                 .label(format!("class {class}"))
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color(class).filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(Legend::UpperRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .draw()
-            .map_err(plot_error)
+        draw_legend(&mut chart, Legend::UpperRight)
     }
 }
 
