@@ -30,7 +30,9 @@ for chapter in "${chapters[@]}"; do
 done
 
 echo "==> building ${crates[*]} and compare-run (release)"
-cargo build --quiet --release --locked -p booktools --bin compare-run $(printf -- '-p %s ' "${crates[@]}")
+# Two builds: `--bin compare-run` beside the chapters would select only targets named compare-run.
+cargo build --quiet --release --locked -p booktools --bin compare-run
+cargo build --quiet --release --locked $(printf -- '-p %s ' "${crates[@]}")
 # Run the binaries just built (not `cargo run`, which may rebuild with other features and would
 # count the build in the run's time).
 bin=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release
