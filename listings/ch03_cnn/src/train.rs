@@ -115,7 +115,7 @@ pub fn accuracy<M: Classifier>(model: &M, dev: &Dev, set: &Labelled) -> f64 {
 // ANCHOR: train_step
 /// One Adam step on one batch: forward with a tape, cross-entropy,
 /// backward, update. Returns the batch's mean loss in nats.
-fn train_step<M: Classifier>(
+pub fn train_step<M: Classifier>(
     model: &mut M,
     adam: &mut Adam<M, f32, Dev>,
     grads: Gradients<f32, Dev>,

@@ -130,7 +130,7 @@ pub fn mse<C: Recurrent<INPUTS, H>, const H: usize, const B: usize>(
 /// through time, optional clipping to norm `clip`, one optimizer step. Takes
 /// the zeroed gradient buffers and hands them back with the batch's loss and
 /// the gradient norm before clipping.
-fn train_step<C, const H: usize, O>(
+pub fn train_step<C, const H: usize, O>(
     model: &mut Regressor<C, H>,
     optimizer: &mut O,
     grads: Gradients<f32, Dev>,

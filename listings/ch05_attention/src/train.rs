@@ -151,7 +151,7 @@ fn teacher_forcing(batch: &[Sequence]) -> (Vec<Sequence>, Vec<Sequence>) {
 /// One Adam step on one batch, teacher-forced: the decoder reads the right
 /// answers shifted one place right. Takes the (zeroed) gradient buffers and
 /// hands them back with the batch's mean cross-entropy.
-fn train_step(
+pub fn train_step(
     model: &mut Reverser,
     adam: &mut Adam<Reverser, f32, Dev>,
     grads: Gradients<f32, Dev>,

@@ -1,0 +1,270 @@
+//! `cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record]`
+//!
+//! Times each chapter's training step against its PyTorch twin (when
+//! `python3` can import `torch`; otherwise one `skipped:` line says why),
+//! the two sides taking turns, and each chapter's full run (its release
+//! binary, writing into a temporary directory). Prints the median and the
+//! minimum of each side and the ratio of the medians, Rust ÷ PyTorch.
+//! `--record` writes the table to `images/speed/numbers.json`, which the
+//! book's appendix "How fast is this?" quotes.
+
+use anyhow::{bail, ensure, Context, Result};
+use bench::steps::{Chapter, CHAPTERS};
+use bench::{time_steps, Summary, Twin};
+use dudl::numbers::Numbers;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+/// Untimed steps on each side before the first timed one.
+const WARMUP: usize = 5;
+/// Turns each side takes.
+const TURNS: usize = 8;
+/// About how long one turn lasts.
+const TURN_MS: f64 = 250.0;
+
+/// What the command line asked for.
+struct Options {
+    chapters: Vec<&'static Chapter>,
+    full_runs: bool,
+    record: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    ensure!(
+        args.first().map(String::as_str) == Some("chapters"),
+        "usage: cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record]"
+    );
+    let mut options = Options {
+        chapters: Vec::new(),
+        full_runs: true,
+        record: false,
+    };
+    for arg in &args[1..] {
+        match arg.as_str() {
+            "--no-full" => options.full_runs = false,
+            "--record" => options.record = true,
+            id => match CHAPTERS.iter().find(|c| c.id == id) {
+                Some(chapter) => options.chapters.push(chapter),
+                None => bail!(
+                    "unknown argument `{id}`: expected a chapter ({}), --no-full or --record",
+                    CHAPTERS.iter().map(|c| c.id).collect::<Vec<_>>().join(", ")
+                ),
+            },
+        }
+    }
+    if options.chapters.is_empty() {
+        options.chapters = CHAPTERS.iter().collect();
+    }
+    Ok(options)
+}
+
+/// One row of the table.
+struct Row {
+    chapter: &'static Chapter,
+    rust: Summary,
+    /// PyTorch's times, or why there are none.
+    torch: Result<Summary, String>,
+    /// The full run's wall time in seconds.
+    full_run: Option<f64>,
+}
+
+/// Rust's times, PyTorch's (or why there are none) and PyTorch's version.
+type Timed = (Summary, Result<Summary, String>, Option<String>);
+
+/// Times `chapter`'s step and its twin's, taking turns.
+/// Also returns PyTorch's version when the twin ran.
+fn time_step(chapter: &'static Chapter, threads: usize) -> Result<Timed> {
+    let mut step = (chapter.build)().with_context(|| format!("{}: building the step", chapter.id))?;
+    let warm = time_steps(WARMUP, &mut step)?;
+    let per_turn = bench::steps_per_turn(Summary::of(&warm).map_or(f64::NAN, |s| s.median), TURN_MS);
+    let mut twin = Twin::start(chapter.id, threads, WARMUP).map_err(|e| format!("{e:#}"));
+    let (mut rust, mut torch) = (Vec::new(), Vec::new());
+    for turn in 0..TURNS {
+        // Alternate who goes first, so neither side always follows the other.
+        let twin_first = turn % 2 == 1;
+        if let (true, Ok(t)) = (twin_first, twin.as_mut()) {
+            torch.extend(t.time_steps(per_turn)?);
+        }
+        rust.extend(time_steps(per_turn, &mut step)?);
+        if let (false, Ok(t)) = (twin_first, twin.as_mut()) {
+            torch.extend(t.time_steps(per_turn)?);
+        }
+    }
+    let rust = Summary::of(&rust).context("no Rust times")?;
+    let version = twin.as_ref().ok().map(|t| t.torch.clone());
+    let torch = twin.and_then(|_| Summary::of(&torch).ok_or_else(|| "no PyTorch times".into()));
+    Ok((rust, torch, version))
+}
+
+/// Builds the chapter binaries (release) with the cargo that runs this one.
+fn build_binaries(chapters: &[&Chapter]) -> Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args(["build", "--release", "--quiet"]);
+    for chapter in chapters {
+        build.args(["-p", chapter.krate]);
+    }
+    let status = build.status().context("cannot run cargo to build the chapters")?;
+    ensure!(status.success(), "building the chapter binaries failed");
+    let exe = std::env::current_exe().context("where is this binary?")?;
+    Ok(exe.parent().context("this binary has no directory")?.to_path_buf())
+}
+
+/// The wall time of `chapter`'s full run, in seconds; its output goes to a
+/// log beside the binaries, its figures to a temporary directory.
+fn full_run(bin: &std::path::Path, chapter: &Chapter) -> Result<f64> {
+    let out = std::env::temp_dir().join(format!("bench-{}-{}", chapter.id, std::process::id()));
+    let log_path = bin.join(format!("bench-{}.log", chapter.id));
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("cannot write {}", log_path.display()))?;
+    let start = Instant::now();
+    let status = Command::new(bin.join(chapter.krate))
+        .arg("--out")
+        .arg(&out)
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .stdin(Stdio::null())
+        .status()
+        .with_context(|| format!("cannot run {}", chapter.krate))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&out);
+    ensure!(status.success(), "{} failed: see {}", chapter.krate, log_path.display());
+    Ok(seconds)
+}
+
+/// `12.3`, `4.56`, `0.789`: three significant digits down to 0.001.
+fn ms_text(ms: f64) -> String {
+    let decimals = if ms >= 100.0 {
+        0
+    } else if ms >= 10.0 {
+        1
+    } else if ms >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!("{ms:.decimals$}")
+}
+
+fn print_row(row: &Row) {
+    let (torch_median, torch_min, ratio) = match &row.torch {
+        Ok(t) => (ms_text(t.median), ms_text(t.min), format!("{:.2}", row.rust.median / t.median)),
+        Err(_) => ("-".into(), "-".into(), "-".into()),
+    };
+    let full = row.full_run.map_or("-".into(), |s| format!("{s:.1}"));
+    println!(
+        "{:<5} {:<34} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8}",
+        row.chapter.id,
+        row.chapter.step,
+        ms_text(row.rust.median),
+        ms_text(row.rust.min),
+        torch_median,
+        torch_min,
+        ratio,
+        full
+    );
+    if let Err(why) = &row.torch {
+        println!("      skipped: PyTorch twin not run: {why}");
+    }
+}
+
+fn print_header(threads: usize) {
+    println!(
+        "CPU, {threads} threads; {TURNS} turns a side, Rust and PyTorch alternating; times in ms"
+    );
+    println!(
+        "{:<5} {:<34} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8}",
+        "", "training step", "Rust med", "Rust min", "Torch med", "Torch min", "ratio", "full s"
+    );
+}
+
+/// Writes the rows to `images/speed/numbers.json`, keeping the chapters
+/// measured before and not now.
+fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) -> Result<()> {
+    let dir = dudl::cli::images_dir("speed");
+    let fresh: Vec<&str> = rows.iter().map(|r| r.chapter.id).collect();
+    let global = ["threads", "torch", "cpu", "load_before", "load_after"];
+    let mut numbers = Numbers::new();
+    if let Ok(old) = Numbers::load(&dir.join(dudl::numbers::FILE)) {
+        for (key, quoted) in old.iter() {
+            let chapter = key.split('_').next().unwrap_or("");
+            if !fresh.contains(&chapter) && !global.contains(&key) {
+                numbers.record(key, quoted.value, quoted.text.clone());
+            }
+        }
+    }
+    numbers.count("threads", threads);
+    if let Some(version) = torch {
+        numbers.record("torch", 0.0, version.split('+').next().unwrap_or(version));
+    }
+    let cpu = bench::cpu_model().unwrap_or_else(|| "unknown CPU".into());
+    numbers.record("cpu", 0.0, cpu);
+    numbers.fixed("load_before", loads.0, 2);
+    numbers.fixed("load_after", loads.1, 2);
+    for row in rows {
+        let id = row.chapter.id;
+        let ms = |n: &mut Numbers, key: &str, v: f64| n.record(&format!("{id}_{key}"), v, ms_text(v));
+        ms(&mut numbers, "rust_median", row.rust.median);
+        ms(&mut numbers, "rust_min", row.rust.min);
+        if let Ok(t) = &row.torch {
+            ms(&mut numbers, "torch_median", t.median);
+            ms(&mut numbers, "torch_min", t.min);
+            numbers.fixed(&format!("{id}_ratio"), row.rust.median / t.median, 2);
+        }
+        if let Some(seconds) = row.full_run {
+            numbers.fixed(&format!("{id}_full_run"), seconds, 1);
+        }
+    }
+    dudl::cli::ensure_writable(&dir)?;
+    let path = numbers.write(&dir)?;
+    println!("recorded {}", path.display());
+    Ok(())
+}
+
+fn run(options: Options) -> Result<()> {
+    let threads = rayon::current_num_threads();
+    let load_before = bench::load_average().unwrap_or(f64::NAN);
+    let bin = if options.full_runs {
+        Some(build_binaries(&options.chapters)?)
+    } else {
+        None
+    };
+    println!("load average before: {load_before:.2}");
+    print_header(threads);
+    let mut rows = Vec::new();
+    let mut torch_version = None;
+    for &chapter in &options.chapters {
+        let (rust, torch, version) = time_step(chapter, threads)?;
+        torch_version = torch_version.or(version);
+        let full_run = match &bin {
+            Some(bin) => Some(full_run(bin, chapter)?),
+            None => None,
+        };
+        let row = Row {
+            chapter,
+            rust,
+            torch,
+            full_run,
+        };
+        print_row(&row);
+        rows.push(row);
+    }
+    let load_after = bench::load_average().unwrap_or(f64::NAN);
+    println!("load average after: {load_after:.2}; ratio = Rust median / PyTorch median");
+    if options.record {
+        record(&rows, threads, torch_version.as_deref(), (load_before, load_after))?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse(&args).and_then(run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
