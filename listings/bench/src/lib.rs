@@ -119,7 +119,11 @@ impl Twin {
         self.stdin.flush().context("the twin stopped reading")?;
         let line = self.read_line()?;
         let times = parse_times(&line)?;
-        ensure!(times.len() == n, "asked the twin for {n} steps, got {}", times.len());
+        ensure!(
+            times.len() == n,
+            "asked the twin for {n} steps, got {}",
+            times.len()
+        );
         Ok(times)
     }
 
@@ -127,7 +131,10 @@ impl Twin {
     /// when it has exited.
     fn read_line(&mut self) -> Result<String> {
         let mut line = String::new();
-        let read = self.stdout.read_line(&mut line).context("cannot read the twin")?;
+        let read = self
+            .stdout
+            .read_line(&mut line)
+            .context("cannot read the twin")?;
         if read == 0 {
             let mut stderr = String::new();
             if let Some(mut err) = self.child.stderr.take() {
@@ -158,7 +165,9 @@ pub fn parse_ready(line: &str) -> Result<String> {
         "the twin did not say it was ready: {line:?}"
     );
     let torch = value.get("torch").and_then(Value::as_str);
-    Ok(torch.context("the twin did not give torch's version")?.to_string())
+    Ok(torch
+        .context("the twin did not give torch's version")?
+        .to_string())
 }
 
 /// The wall times of a twin's reply, `{"ms": [1.2, 1.3]}`.

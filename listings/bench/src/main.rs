@@ -75,9 +75,11 @@ type Timed = (Summary, Result<Summary, String>, Option<String>);
 /// Times `chapter`'s step and its twin's, taking turns.
 /// Also returns PyTorch's version when the twin ran.
 fn time_step(chapter: &'static Chapter, threads: usize) -> Result<Timed> {
-    let mut step = (chapter.build)().with_context(|| format!("{}: building the step", chapter.id))?;
+    let mut step =
+        (chapter.build)().with_context(|| format!("{}: building the step", chapter.id))?;
     let warm = time_steps(WARMUP, &mut step)?;
-    let per_turn = bench::steps_per_turn(Summary::of(&warm).map_or(f64::NAN, |s| s.median), TURN_MS);
+    let per_turn =
+        bench::steps_per_turn(Summary::of(&warm).map_or(f64::NAN, |s| s.median), TURN_MS);
     let mut twin = Twin::start(chapter.id, threads, WARMUP).map_err(|e| format!("{e:#}"));
     let (mut rust, mut torch) = (Vec::new(), Vec::new());
     for turn in 0..TURNS {
@@ -105,10 +107,15 @@ fn build_binaries(chapters: &[&Chapter]) -> Result<PathBuf> {
     for chapter in chapters {
         build.args(["-p", chapter.krate]);
     }
-    let status = build.status().context("cannot run cargo to build the chapters")?;
+    let status = build
+        .status()
+        .context("cannot run cargo to build the chapters")?;
     ensure!(status.success(), "building the chapter binaries failed");
     let exe = std::env::current_exe().context("where is this binary?")?;
-    Ok(exe.parent().context("this binary has no directory")?.to_path_buf())
+    Ok(exe
+        .parent()
+        .context("this binary has no directory")?
+        .to_path_buf())
 }
 
 /// The wall time of `chapter`'s full run, in seconds; its output goes to a
@@ -129,7 +136,12 @@ fn full_run(bin: &std::path::Path, chapter: &Chapter) -> Result<f64> {
         .with_context(|| format!("cannot run {}", chapter.krate))?;
     let seconds = start.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&out);
-    ensure!(status.success(), "{} failed: see {}", chapter.krate, log_path.display());
+    ensure!(
+        status.success(),
+        "{} failed: see {}",
+        chapter.krate,
+        log_path.display()
+    );
     Ok(seconds)
 }
 
@@ -149,7 +161,11 @@ fn ms_text(ms: f64) -> String {
 
 fn print_row(row: &Row) {
     let (torch_median, torch_min, ratio) = match &row.torch {
-        Ok(t) => (ms_text(t.median), ms_text(t.min), format!("{:.2}", row.rust.median / t.median)),
+        Ok(t) => (
+            ms_text(t.median),
+            ms_text(t.min),
+            format!("{:.2}", row.rust.median / t.median),
+        ),
         Err(_) => ("-".into(), "-".into(), "-".into()),
     };
     let full = row.full_run.map_or("-".into(), |s| format!("{s:.1}"));
@@ -204,7 +220,8 @@ fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) 
     numbers.fixed("load_after", loads.1, 2);
     for row in rows {
         let id = row.chapter.id;
-        let ms = |n: &mut Numbers, key: &str, v: f64| n.record(&format!("{id}_{key}"), v, ms_text(v));
+        let ms =
+            |n: &mut Numbers, key: &str, v: f64| n.record(&format!("{id}_{key}"), v, ms_text(v));
         ms(&mut numbers, "rust_median", row.rust.median);
         ms(&mut numbers, "rust_min", row.rust.min);
         if let Ok(t) = &row.torch {
@@ -253,7 +270,12 @@ fn run(options: Options) -> Result<()> {
     let load_after = bench::load_average().unwrap_or(f64::NAN);
     println!("load average after: {load_after:.2}; ratio = Rust median / PyTorch median");
     if options.record {
-        record(&rows, threads, torch_version.as_deref(), (load_before, load_after))?;
+        record(
+            &rows,
+            threads,
+            torch_version.as_deref(),
+            (load_before, load_after),
+        )?;
     }
     Ok(())
 }

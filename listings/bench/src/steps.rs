@@ -87,10 +87,10 @@ pub const CHAPTERS: &[Chapter] = &[
 
 /// The zeroed gradients a step hands to the next, or an error if a step
 /// failed half-way and kept them.
-fn take<D: Device<f32>>(
-    grads: &mut Option<Gradients<f32, D>>,
-) -> Result<Gradients<f32, D>> {
-    grads.take().ok_or_else(|| anyhow!("an earlier step failed"))
+fn take<D: Device<f32>>(grads: &mut Option<Gradients<f32, D>>) -> Result<Gradients<f32, D>> {
+    grads
+        .take()
+        .ok_or_else(|| anyhow!("an earlier step failed"))
 }
 
 /// A chapter whose step is not benchmarked.
@@ -166,7 +166,9 @@ fn ch03() -> Result<Step> {
     let mut adam = Adam::new(&model, config);
     let mut grads = Some(model.alloc_grads());
     let images = dev.sample_uniform_like(&(Const::<BATCH>, Const::<1>, SIDE, SIDE));
-    let labels = dev.sample_normal::<Rank2<BATCH, CLASSES>>().softmax::<Axis<1>>();
+    let labels = dev
+        .sample_normal::<Rank2<BATCH, CLASSES>>()
+        .softmax::<Axis<1>>();
     Ok(Box::new(move || {
         let batch = (images.clone(), labels.clone());
         let (_, used) = train_step(&mut model, &mut adam, take(&mut grads)?, batch)?;
@@ -320,7 +322,9 @@ fn ch09() -> Result<Step> {
     let mut adam = Adam::new(&model, config);
     let mut grads = Some(model.alloc_grads());
     let images = dev.sample_uniform_like(&(Const::<BATCH>, Const::<1>, SIDE, SIDE));
-    let labels = dev.sample_normal::<Rank2<BATCH, CLASSES>>().softmax::<Axis<1>>();
+    let labels = dev
+        .sample_normal::<Rank2<BATCH, CLASSES>>()
+        .softmax::<Axis<1>>();
     Ok(Box::new(move || {
         let logits = model.forward(images.clone().trace(take(&mut grads)?));
         let loss = cross_entropy_with_logits_loss(logits, labels.clone());

@@ -1,7 +1,8 @@
 //! The book's own directives, which the preprocessor expands and the contract checks:
 //!
 //! - `{{#number ch01.moons_accuracy}}`: the text of a number the chapter binary wrote to
-//!   `images/ch01/numbers.json`;
+//!   `images/ch01/numbers.json` (or, for an appendix, `{{#number speed.ch05_ratio}}`, a
+//!   number its tool wrote to `images/speed/numbers.json`);
 //! - `{{#cite vaswani2017}}`: a citation, linked to its entry in `book/references.md`;
 //! - `{{#references}}`: the full entries of every paper the page cites.
 //!
@@ -74,7 +75,7 @@ pub fn find(text: &str) -> Vec<Found> {
 
 fn parse_number(arg: &str) -> Directive {
     let parsed = arg.split_once('.').filter(|(chapter, key)| {
-        is_chapter(chapter) && is_key(key) && !arg.contains(char::is_whitespace)
+        is_source(chapter) && is_key(key) && !arg.contains(char::is_whitespace)
     });
     match parsed {
         Some((chapter, key)) => Directive::Number {
@@ -83,7 +84,7 @@ fn parse_number(arg: &str) -> Directive {
         },
         None => Directive::Malformed(format!(
             "`{{{{#number {arg}}}}}`: write `{{{{#number chNN.key}}}}`, a chapter such as `ch01` \
-             and a key of lowercase letters, digits and _"
+             (or an appendix such as `speed`) and a key of lowercase letters, digits and _"
         )),
     }
 }
@@ -102,6 +103,12 @@ fn parse_cite(arg: &str) -> Directive {
 /// `ch` followed by two digits.
 pub fn is_chapter(name: &str) -> bool {
     name.len() == 4 && name.starts_with("ch") && name[2..].chars().all(|c| c.is_ascii_digit())
+}
+
+/// Whose numbers a page may quote: a chapter (`ch05`), or an appendix named by
+/// lowercase letters only (`speed`: `images/speed/numbers.json`).
+pub fn is_source(name: &str) -> bool {
+    is_chapter(name) || (!name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase()))
 }
 
 /// Lowercase ASCII letters, digits and `_`, starting with a letter (as `dudl::numbers` keys).
@@ -139,6 +146,17 @@ mod tests {
     }
 
     #[test]
+    fn an_appendix_quotes_its_own_numbers() {
+        assert_eq!(
+            directives("{{#number speed.ch05_ratio}}"),
+            [Directive::Number {
+                chapter: "speed".into(),
+                key: "ch05_ratio".into()
+            }]
+        );
+    }
+
+    #[test]
     fn escaped_and_foreign_directives_are_skipped() {
         assert!(directives(r"\{{#number ch01.acc}} {{#include a.rs:x}} {{x}}").is_empty());
     }
@@ -149,6 +167,8 @@ mod tests {
             "{{#number acc}}",
             "{{#number ch1.acc}}",
             "{{#number ch01.Acc}}",
+            "{{#number speed2.acc}}",
+            "{{#number Speed.acc}}",
             "{{#cite Vaswani 2017}}",
             "{{#references x}}",
         ] {

@@ -21,7 +21,8 @@ pub struct Library {
 }
 
 impl Library {
-    /// Reads `root/images/chNN/numbers.json` for every chapter, and `src/references.md`.
+    /// Reads `root/images/chNN/numbers.json` for every chapter (and `images/speed/…` for an
+    /// appendix's numbers), and `src/references.md`.
     pub fn load(root: &Path, src: &Path) -> Result<Library> {
         let mut numbers = BTreeMap::new();
         let images = root.join("images");
@@ -29,7 +30,7 @@ impl Library {
             for dir in dirs.flatten() {
                 let chapter = dir.file_name().to_string_lossy().into_owned();
                 let file = numbers::path(root, &chapter);
-                if crate::directives::is_chapter(&chapter) && file.exists() {
+                if crate::directives::is_source(&chapter) && file.exists() {
                     let texts = numbers::load_texts(&file).map_err(|e| format!("{e:#}"));
                     numbers.insert(chapter, texts);
                 }
