@@ -194,6 +194,27 @@ pub fn steps_per_turn(step_ms: f64, turn_ms: f64) -> usize {
     }
 }
 
+/// The phases a chapter binary's log reports, `(label, seconds)`: the lines
+/// `dudl::progress::Progress::finish` prints off a terminal,
+/// `LeNet                        [#####…]   1875/1875     9.8s  test 98.1%`.
+pub fn parse_phases(log: &str) -> Vec<(String, f64)> {
+    log.lines()
+        .filter_map(|line| {
+            let (label, rest) = line.split_once(" [")?;
+            let (bar, rest) = rest.split_once("] ")?;
+            if !bar.chars().all(|c| c == '#' || c == '-') {
+                return None;
+            }
+            let mut fields = rest.split_whitespace();
+            let (done, total) = fields.next()?.split_once('/')?;
+            done.parse::<usize>().ok()?;
+            total.parse::<usize>().ok()?;
+            let seconds = fields.next()?.strip_suffix('s')?.parse().ok()?;
+            Some((label.trim().to_string(), seconds))
+        })
+        .collect()
+}
+
 /// The last one-minute load average from `/proc/loadavg`, if the system has it.
 pub fn load_average() -> Option<f64> {
     let text = std::fs::read_to_string("/proc/loadavg").ok()?;
@@ -231,6 +252,18 @@ mod tests {
         assert_eq!(parse_times(r#"{"ms": [1.5, 2]}"#).unwrap(), [1.5, 2.0]);
         assert!(parse_times(r#"{"ms": ["x"]}"#).is_err());
         assert!(parse_times(r#"{"s": []}"#).is_err());
+    }
+
+    #[test]
+    fn phases_are_read_from_a_chapter_log() {
+        let log = "==> ch03\n\
+            LeNet                        [########################]   1875/1875     9.8s  test 98.1%\n\
+            MLP                          [########################]    625/625      1.2s  done\n\
+            a line [with brackets] 3/4 1.0s\n";
+        assert_eq!(
+            parse_phases(log),
+            [("LeNet".to_string(), 9.8), ("MLP".to_string(), 1.2)]
+        );
     }
 
     #[test]

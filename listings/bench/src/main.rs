@@ -1,15 +1,16 @@
-//! `cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record]`
+//! `cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record] [--tests]`
 //!
 //! Times each chapter's training step against its PyTorch twin (when
 //! `python3` can import `torch`; otherwise one `skipped:` line says why),
 //! the two sides taking turns, and each chapter's full run (its release
 //! binary, writing into a temporary directory). Prints the median and the
 //! minimum of each side and the ratio of the medians, Rust ÷ PyTorch.
-//! `--record` writes the table to `images/speed/numbers.json`, which the
-//! book's appendix "How fast is this?" quotes.
+//! `--tests` also times a warm `cargo test --workspace`. `--record` writes the
+//! table to `images/speed/numbers.json`, which the book's appendix "How fast
+//! is this?" quotes; chapters not measured keep their recorded numbers.
 
 use anyhow::{bail, ensure, Context, Result};
-use bench::steps::{Chapter, CHAPTERS};
+use bench::steps::{Chapter, Step, CHAPTERS};
 use bench::{time_steps, Summary, Twin};
 use dudl::numbers::Numbers;
 use std::path::PathBuf;
@@ -28,26 +29,29 @@ struct Options {
     chapters: Vec<&'static Chapter>,
     full_runs: bool,
     record: bool,
+    tests: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
     ensure!(
         args.first().map(String::as_str) == Some("chapters"),
-        "usage: cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record]"
+        "usage: cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record] [--tests]"
     );
     let mut options = Options {
         chapters: Vec::new(),
         full_runs: true,
         record: false,
+        tests: false,
     };
     for arg in &args[1..] {
         match arg.as_str() {
             "--no-full" => options.full_runs = false,
             "--record" => options.record = true,
+            "--tests" => options.tests = true,
             id => match CHAPTERS.iter().find(|c| c.id == id) {
                 Some(chapter) => options.chapters.push(chapter),
                 None => bail!(
-                    "unknown argument `{id}`: expected a chapter ({}), --no-full or --record",
+                    "unknown argument `{id}`: expected a chapter ({}), --no-full, --record or --tests",
                     CHAPTERS.iter().map(|c| c.id).collect::<Vec<_>>().join(", ")
                 ),
             },
@@ -62,11 +66,19 @@ fn parse(args: &[String]) -> Result<Options> {
 /// One row of the table.
 struct Row {
     chapter: &'static Chapter,
-    rust: Summary,
+    /// Rust's times; `None` when the chapter has no step to time.
+    rust: Option<Summary>,
     /// PyTorch's times, or why there are none.
     torch: Result<Summary, String>,
-    /// The full run's wall time in seconds.
-    full_run: Option<f64>,
+    /// The full run: its wall time in seconds, and its longest phase.
+    full_run: Option<FullRun>,
+}
+
+/// A chapter binary's full run.
+struct FullRun {
+    seconds: f64,
+    /// The phase (a progress bar's label) that took longest, and its seconds.
+    longest: Option<(String, f64)>,
 }
 
 /// Rust's times, PyTorch's (or why there are none) and PyTorch's version.
@@ -74,9 +86,12 @@ type Timed = (Summary, Result<Summary, String>, Option<String>);
 
 /// Times `chapter`'s step and its twin's, taking turns.
 /// Also returns PyTorch's version when the twin ran.
-fn time_step(chapter: &'static Chapter, threads: usize) -> Result<Timed> {
-    let mut step =
-        (chapter.build)().with_context(|| format!("{}: building the step", chapter.id))?;
+fn time_step(
+    chapter: &'static Chapter,
+    build: fn() -> Result<Step>,
+    threads: usize,
+) -> Result<Timed> {
+    let mut step = build().with_context(|| format!("{}: building the step", chapter.id))?;
     let warm = time_steps(WARMUP, &mut step)?;
     let per_turn =
         bench::steps_per_turn(Summary::of(&warm).map_or(f64::NAN, |s| s.median), TURN_MS);
@@ -118,9 +133,9 @@ fn build_binaries(chapters: &[&Chapter]) -> Result<PathBuf> {
         .to_path_buf())
 }
 
-/// The wall time of `chapter`'s full run, in seconds; its output goes to a
-/// log beside the binaries, its figures to a temporary directory.
-fn full_run(bin: &std::path::Path, chapter: &Chapter) -> Result<f64> {
+/// Times `chapter`'s full run; its output goes to a log beside the binaries,
+/// its figures to a temporary directory.
+fn full_run(bin: &std::path::Path, chapter: &Chapter) -> Result<FullRun> {
     let out = std::env::temp_dir().join(format!("bench-{}-{}", chapter.id, std::process::id()));
     let log_path = bin.join(format!("bench-{}.log", chapter.id));
     let log = std::fs::File::create(&log_path)
@@ -142,6 +157,32 @@ fn full_run(bin: &std::path::Path, chapter: &Chapter) -> Result<f64> {
         chapter.krate,
         log_path.display()
     );
+    let log = std::fs::read_to_string(&log_path)
+        .with_context(|| format!("cannot read {}", log_path.display()))?;
+    let longest = bench::parse_phases(&log)
+        .into_iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(FullRun { seconds, longest })
+}
+
+/// The wall time of `cargo test --workspace` once built: the command runs
+/// once to build (and warm up), then again, timed.
+fn warm_tests() -> Result<f64> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let test = || -> Result<f64> {
+        let start = Instant::now();
+        let status = Command::new(&cargo)
+            .args(["test", "--workspace", "--quiet"])
+            .stdout(Stdio::null())
+            .status()
+            .context("cannot run cargo test")?;
+        ensure!(status.success(), "cargo test --workspace failed");
+        Ok(start.elapsed().as_secs_f64())
+    };
+    println!("cargo test --workspace: building and warming up …");
+    test()?;
+    let seconds = test()?;
+    println!("cargo test --workspace, warm: {seconds:.0} s");
     Ok(seconds)
 }
 
@@ -160,28 +201,38 @@ fn ms_text(ms: f64) -> String {
 }
 
 fn print_row(row: &Row) {
-    let (torch_median, torch_min, ratio) = match &row.torch {
-        Ok(t) => (
+    let (rust_median, rust_min) = match &row.rust {
+        Some(r) => (ms_text(r.median), ms_text(r.min)),
+        None => ("-".into(), "-".into()),
+    };
+    let (torch_median, torch_min, ratio) = match (&row.rust, &row.torch) {
+        (Some(r), Ok(t)) => (
             ms_text(t.median),
             ms_text(t.min),
-            format!("{:.2}", row.rust.median / t.median),
+            format!("{:.2}", r.median / t.median),
         ),
-        Err(_) => ("-".into(), "-".into(), "-".into()),
+        _ => ("-".into(), "-".into(), "-".into()),
     };
-    let full = row.full_run.map_or("-".into(), |s| format!("{s:.1}"));
+    let full = row
+        .full_run
+        .as_ref()
+        .map_or("-".into(), |run| format!("{:.1}", run.seconds));
     println!(
         "{:<5} {:<34} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8}",
         row.chapter.id,
         row.chapter.step,
-        ms_text(row.rust.median),
-        ms_text(row.rust.min),
+        rust_median,
+        rust_min,
         torch_median,
         torch_min,
         ratio,
         full
     );
-    if let Err(why) = &row.torch {
+    if let (Some(_), Err(why)) = (&row.rust, &row.torch) {
         println!("      skipped: PyTorch twin not run: {why}");
+    }
+    if let Some((label, seconds)) = row.full_run.as_ref().and_then(|r| r.longest.as_ref()) {
+        println!("      longest phase of the full run: {label}, {seconds:.1} s");
     }
 }
 
@@ -197,15 +248,23 @@ fn print_header(threads: usize) {
 
 /// Writes the rows to `images/speed/numbers.json`, keeping the chapters
 /// measured before and not now.
-fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) -> Result<()> {
+fn record(
+    rows: &[Row],
+    threads: usize,
+    torch: Option<&str>,
+    loads: (f64, f64),
+    tests: Option<f64>,
+) -> Result<()> {
     let dir = dudl::cli::images_dir("speed");
     let fresh: Vec<&str> = rows.iter().map(|r| r.chapter.id).collect();
     let global = ["threads", "torch", "cpu", "load_before", "load_after"];
+    let global = [&global[..], &["full_run_total", "full_run_total_minutes"]].concat();
     let mut numbers = Numbers::new();
     if let Ok(old) = Numbers::load(&dir.join(dudl::numbers::FILE)) {
         for (key, quoted) in old.iter() {
             let chapter = key.split('_').next().unwrap_or("");
-            if !fresh.contains(&chapter) && !global.contains(&key) {
+            let retimed = key == "tests_warm" && tests.is_some();
+            if !fresh.contains(&chapter) && !global.contains(&key) && !retimed {
                 numbers.record(key, quoted.value, quoted.text.clone());
             }
         }
@@ -222,16 +281,34 @@ fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) 
         let id = row.chapter.id;
         let ms =
             |n: &mut Numbers, key: &str, v: f64| n.record(&format!("{id}_{key}"), v, ms_text(v));
-        ms(&mut numbers, "rust_median", row.rust.median);
-        ms(&mut numbers, "rust_min", row.rust.min);
-        if let Ok(t) = &row.torch {
-            ms(&mut numbers, "torch_median", t.median);
-            ms(&mut numbers, "torch_min", t.min);
-            numbers.fixed(&format!("{id}_ratio"), row.rust.median / t.median, 2);
+        if let Some(r) = &row.rust {
+            ms(&mut numbers, "rust_median", r.median);
+            ms(&mut numbers, "rust_min", r.min);
+            if let Ok(t) = &row.torch {
+                ms(&mut numbers, "torch_median", t.median);
+                ms(&mut numbers, "torch_min", t.min);
+                numbers.fixed(&format!("{id}_ratio"), r.median / t.median, 2);
+            }
         }
-        if let Some(seconds) = row.full_run {
-            numbers.fixed(&format!("{id}_full_run"), seconds, 1);
+        if let Some(run) = &row.full_run {
+            numbers.fixed(&format!("{id}_full_run"), run.seconds, 1);
+            if let Some((label, seconds)) = &run.longest {
+                let text = format!("{label}, {seconds:.1} s");
+                numbers.record(&format!("{id}_longest"), *seconds, text);
+            }
         }
+    }
+    if rows.len() == CHAPTERS.len() && rows.iter().all(|r| r.full_run.is_some()) {
+        let total: f64 = rows
+            .iter()
+            .flat_map(|r| &r.full_run)
+            .map(|r| r.seconds)
+            .sum();
+        numbers.fixed("full_run_total", total, 0);
+        numbers.fixed("full_run_total_minutes", total / 60.0, 1);
+    }
+    if let Some(seconds) = tests {
+        numbers.fixed("tests_warm", seconds, 0);
     }
     dudl::cli::ensure_writable(&dir)?;
     let path = numbers.write(&dir)?;
@@ -252,8 +329,14 @@ fn run(options: Options) -> Result<()> {
     let mut rows = Vec::new();
     let mut torch_version = None;
     for &chapter in &options.chapters {
-        let (rust, torch, version) = time_step(chapter, threads)?;
-        torch_version = torch_version.or(version);
+        let (rust, torch) = match chapter.build {
+            Some(build) => {
+                let (rust, torch, version) = time_step(chapter, build, threads)?;
+                torch_version = torch_version.or(version);
+                (Some(rust), torch)
+            }
+            None => (None, Err("no training step timed".to_string())),
+        };
         let full_run = match &bin {
             Some(bin) => Some(full_run(bin, chapter)?),
             None => None,
@@ -269,13 +352,14 @@ fn run(options: Options) -> Result<()> {
     }
     let load_after = bench::load_average().unwrap_or(f64::NAN);
     println!("load average after: {load_after:.2}; ratio = Rust median / PyTorch median");
+    let tests = if options.tests {
+        Some(warm_tests()?)
+    } else {
+        None
+    };
     if options.record {
-        record(
-            &rows,
-            threads,
-            torch_version.as_deref(),
-            (load_before, load_after),
-        )?;
+        let loads = (load_before, load_after);
+        record(&rows, threads, torch_version.as_deref(), loads, tests)?;
     }
     Ok(())
 }
