@@ -5,6 +5,7 @@
 //! the two sides taking turns, and each chapter's full run (its release
 //! binary, writing into a temporary directory). Prints the median and the
 //! minimum of each side and the ratio of the medians, Rust ÷ PyTorch.
+//! `step chNN N` runs one chapter's step `N` times alone, for a profiler.
 //! `--tests` also times a warm `cargo test --workspace`. `--record` writes the
 //! table to `images/speed/numbers.json`, which the book's appendix "How fast
 //! is this?" quotes; chapters not measured keep their recorded numbers.
@@ -68,6 +69,8 @@ struct Row {
     chapter: &'static Chapter,
     /// Rust's times; `None` when the chapter has no step to time.
     rust: Option<Summary>,
+    /// Rust's times with the allocation cache off, for chapters that use it.
+    uncached: Option<Summary>,
     /// PyTorch's times, or why there are none.
     torch: Result<Summary, String>,
     /// The full run: its wall time in seconds, and its longest phase.
@@ -81,8 +84,16 @@ struct FullRun {
     longest: Option<(String, f64)>,
 }
 
-/// Rust's times, PyTorch's (or why there are none) and PyTorch's version.
-type Timed = (Summary, Result<Summary, String>, Option<String>);
+/// What [`time_step`] measured.
+struct Timed {
+    rust: Summary,
+    /// PyTorch's times, or why there are none.
+    torch: Result<Summary, String>,
+    /// The Rust step with the allocation cache off, for chapters that use it.
+    uncached: Option<Summary>,
+    /// PyTorch's version, when the twin ran.
+    version: Option<String>,
+}
 
 /// Times `chapter`'s step and its twin's, taking turns.
 /// Also returns PyTorch's version when the twin ran.
@@ -96,7 +107,8 @@ fn time_step(
     let per_turn =
         bench::steps_per_turn(Summary::of(&warm).map_or(f64::NAN, |s| s.median), TURN_MS);
     let mut twin = Twin::start(chapter.id, threads, WARMUP).map_err(|e| format!("{e:#}"));
-    let (mut rust, mut torch) = (Vec::new(), Vec::new());
+    let mut uncached_step = chapter.without_cache.map(|build| build()).transpose()?;
+    let (mut rust, mut torch, mut uncached) = (Vec::new(), Vec::new(), Vec::new());
     for turn in 0..TURNS {
         // Alternate who goes first, so neither side always follows the other.
         let twin_first = turn % 2 == 1;
@@ -107,11 +119,18 @@ fn time_step(
         if let (false, Ok(t)) = (twin_first, twin.as_mut()) {
             torch.extend(t.time_steps(per_turn)?);
         }
+        if let Some(other) = uncached_step.as_mut() {
+            uncached.extend(time_steps(per_turn, other)?);
+        }
     }
-    let rust = Summary::of(&rust).context("no Rust times")?;
     let version = twin.as_ref().ok().map(|t| t.torch.clone());
     let torch = twin.and_then(|_| Summary::of(&torch).ok_or_else(|| "no PyTorch times".into()));
-    Ok((rust, torch, version))
+    Ok(Timed {
+        rust: Summary::of(&rust).context("no Rust times")?,
+        torch,
+        uncached: Summary::of(&uncached),
+        version,
+    })
 }
 
 /// Builds the chapter binaries (release) with the cargo that runs this one.
@@ -186,6 +205,12 @@ fn warm_tests() -> Result<f64> {
     Ok(seconds)
 }
 
+/// A ratio with two decimals, or three below 0.1 (`0.016`).
+fn ratio_text(ratio: f64) -> String {
+    let decimals = if ratio < 0.1 { 3 } else { 2 };
+    format!("{ratio:.decimals$}")
+}
+
 /// `12.3`, `4.56`, `0.789`: three significant digits down to 0.001.
 fn ms_text(ms: f64) -> String {
     let decimals = if ms >= 100.0 {
@@ -209,7 +234,7 @@ fn print_row(row: &Row) {
         (Some(r), Ok(t)) => (
             ms_text(t.median),
             ms_text(t.min),
-            format!("{:.2}", r.median / t.median),
+            ratio_text(r.median / t.median),
         ),
         _ => ("-".into(), "-".into(), "-".into()),
     };
@@ -230,6 +255,14 @@ fn print_row(row: &Row) {
     );
     if let (Some(_), Err(why)) = (&row.rust, &row.torch) {
         println!("      skipped: PyTorch twin not run: {why}");
+    }
+    if let (Some(off), Some(on)) = (&row.uncached, &row.rust) {
+        println!(
+            "      without the allocation cache: median {} ms, min {} ms ({:.2}x the time with it)",
+            ms_text(off.median),
+            ms_text(off.min),
+            off.median / on.median
+        );
     }
     if let Some((label, seconds)) = row.full_run.as_ref().and_then(|r| r.longest.as_ref()) {
         println!("      longest phase of the full run: {label}, {seconds:.1} s");
@@ -284,10 +317,22 @@ fn record(
         if let Some(r) = &row.rust {
             ms(&mut numbers, "rust_median", r.median);
             ms(&mut numbers, "rust_min", r.min);
+            if let Some(off) = &row.uncached {
+                ms(&mut numbers, "uncached_median", off.median);
+                ms(&mut numbers, "uncached_min", off.min);
+                let key = format!("{id}_uncached_slowdown");
+                numbers.fixed(&key, off.median / r.median, 2);
+                if let Ok(t) = &row.torch {
+                    let key = format!("{id}_uncached_ratio");
+                    let ratio = off.median / t.median;
+                    numbers.record(&key, ratio, ratio_text(ratio));
+                }
+            }
             if let Ok(t) = &row.torch {
                 ms(&mut numbers, "torch_median", t.median);
                 ms(&mut numbers, "torch_min", t.min);
-                numbers.fixed(&format!("{id}_ratio"), r.median / t.median, 2);
+                let ratio = r.median / t.median;
+                numbers.record(&format!("{id}_ratio"), ratio, ratio_text(ratio));
             }
         }
         if let Some(run) = &row.full_run {
@@ -329,13 +374,13 @@ fn run(options: Options) -> Result<()> {
     let mut rows = Vec::new();
     let mut torch_version = None;
     for &chapter in &options.chapters {
-        let (rust, torch) = match chapter.build {
+        let (rust, torch, uncached) = match chapter.build {
             Some(build) => {
-                let (rust, torch, version) = time_step(chapter, build, threads)?;
-                torch_version = torch_version.or(version);
-                (Some(rust), torch)
+                let timed = time_step(chapter, build, threads)?;
+                torch_version = torch_version.or(timed.version);
+                (Some(timed.rust), timed.torch, timed.uncached)
             }
-            None => (None, Err("no training step timed".to_string())),
+            None => (None, Err("no training step timed".to_string()), None),
         };
         let full_run = match &bin {
             Some(bin) => Some(full_run(bin, chapter)?),
@@ -344,6 +389,7 @@ fn run(options: Options) -> Result<()> {
         let row = Row {
             chapter,
             rust,
+            uncached,
             torch,
             full_run,
         };
@@ -364,9 +410,39 @@ fn run(options: Options) -> Result<()> {
     Ok(())
 }
 
+/// `step chNN N`: runs `N` steps of one chapter's training step alone and
+/// prints their median and minimum, for a profiler
+/// (`valgrind --tool=callgrind target/release/bench step ch05 50`).
+fn profile(args: &[String]) -> Result<()> {
+    let [id, steps] = args else {
+        bail!("usage: bench step chNN STEPS");
+    };
+    let chapter = CHAPTERS
+        .iter()
+        .find(|c| c.id == id)
+        .with_context(|| format!("no chapter `{id}`"))?;
+    let build = chapter
+        .build
+        .with_context(|| format!("{id} has no training step to time"))?;
+    let steps: usize = steps.parse().context("STEPS must be a count")?;
+    let mut step = build()?;
+    let times = time_steps(steps, &mut step)?;
+    let summary = Summary::of(&times).context("no steps were run")?;
+    println!(
+        "{id}: {steps} steps, median {} ms, min {} ms",
+        ms_text(summary.median),
+        ms_text(summary.min)
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match parse(&args).and_then(run) {
+    let result = match args.first().map(String::as_str) {
+        Some("step") => profile(&args[1..]),
+        _ => parse(&args).and_then(run),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
