@@ -290,7 +290,14 @@ fn record(
 ) -> Result<()> {
     let dir = dudl::cli::images_dir("speed");
     let fresh: Vec<&str> = rows.iter().map(|r| r.chapter.id).collect();
-    let global = ["threads", "torch", "cpu", "load_before", "load_after"];
+    let global = [
+        "threads",
+        "turns",
+        "torch",
+        "cpu",
+        "load_before",
+        "load_after",
+    ];
     let global = [&global[..], &["full_run_total", "full_run_total_minutes"]].concat();
     let mut numbers = Numbers::new();
     if let Ok(old) = Numbers::load(&dir.join(dudl::numbers::FILE)) {
@@ -303,6 +310,7 @@ fn record(
         }
     }
     numbers.count("threads", threads);
+    numbers.count("turns", TURNS);
     if let Some(version) = torch {
         numbers.record("torch", 0.0, version.split('+').next().unwrap_or(version));
     }

@@ -3,7 +3,9 @@
 //! `conv` times, on the CPU, the convolution of a 64×16×28×28 batch to 32 channels with a 3×3
 //! kernel (forward, and forward + backward) and one Adam step of a two-convolution CNN, then
 //! runs the same in PyTorch (`bench/conv_bench.py`, same thread count) when `python3` can
-//! import `torch`, and prints a table with the ratio Rust ÷ PyTorch.
+//! import `torch`, and prints the median and the minimum of each side and the ratio of the
+//! medians, Rust ÷ PyTorch (as `cargo run --release -p bench -- chapters` does for the
+//! chapters' training steps).
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -26,8 +28,9 @@ type Cnn = (
     (FlattenTo<{ 32 * 7 * 7 }>, Linear<{ 32 * 7 * 7 }, 10>),
 );
 
-/// The median wall time of `REPS` calls of `step` after `WARMUP` untimed ones, in ms.
-fn median_ms(mut step: impl FnMut()) -> f64 {
+/// The median and the minimum wall time of `REPS` calls of `step` after `WARMUP` untimed
+/// ones, in ms.
+fn median_ms(mut step: impl FnMut()) -> [f64; 2] {
     (0..WARMUP).for_each(|_| step());
     let mut times: Vec<f64> = (0..REPS)
         .map(|_| {
@@ -37,11 +40,11 @@ fn median_ms(mut step: impl FnMut()) -> f64 {
         })
         .collect();
     times.sort_by(f64::total_cmp);
-    times[REPS / 2]
+    [times[REPS / 2], times[0]]
 }
 
-/// Rust timings, in the order of [`BENCHMARKS`].
-fn rust_timings() -> Vec<f64> {
+/// Rust timings, median and minimum, in the order of [`BENCHMARKS`].
+fn rust_timings() -> Vec<[f64; 2]> {
     let dev = Cpu::seed_from_u64(0);
     let x: Tensor<(Const<BATCH>, Const<16>, usize, usize), f32, Cpu> =
         dev.sample_normal_like(&(Const, Const, 28, 28));
@@ -56,7 +59,7 @@ fn rust_timings() -> Vec<f64> {
 }
 
 /// One Adam step of [`Cnn`] on a fixed batch of random images and labels.
-fn cnn_step_ms(dev: &Cpu) -> f64 {
+fn cnn_step_ms(dev: &Cpu) -> [f64; 2] {
     let images: Tensor<(Const<BATCH>, Const<1>, usize, usize), f32, Cpu> =
         dev.sample_normal_like(&(Const, Const, 28, 28));
     let labels: Tensor<Rank2<BATCH, 10>, f32, Cpu> =
@@ -81,8 +84,8 @@ const BENCHMARKS: [(&str, &str); 3] = [
     ("cnn_step", "cnn train step (2 conv, Adam)"),
 ];
 
-/// PyTorch's timings from `bench/conv_bench.py`, or why there are none.
-fn torch_timings(threads: usize) -> Result<Vec<f64>, String> {
+/// PyTorch's timings (median and minimum) from `bench/conv_bench.py`, or why there are none.
+fn torch_timings(threads: usize) -> Result<Vec<[f64; 2]>, String> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/conv_bench.py");
     let args = [
         script,
@@ -106,27 +109,35 @@ fn torch_timings(threads: usize) -> Result<Vec<f64>, String> {
         .map(|(key, _)| {
             stdout
                 .lines()
-                .find_map(|line| line.strip_prefix(key)?.trim().parse().ok())
-                .ok_or_else(|| format!("bench script printed no `{key}` line"))
+                .find_map(|line| {
+                    let mut fields = line.strip_prefix(key)?.split_whitespace();
+                    let median = fields.next()?.parse().ok()?;
+                    Some([median, fields.next()?.parse().ok()?])
+                })
+                .ok_or_else(|| format!("bench script printed no `{key} <median> <min>` line"))
         })
         .collect()
 }
 
-fn print_table(rust: &[f64], torch: &Result<Vec<f64>, String>, threads: usize) {
-    println!("CPU, {threads} threads, median of {REPS} after {WARMUP} warm-up runs");
+fn print_table(rust: &[[f64; 2]], torch: &Result<Vec<[f64; 2]>, String>, threads: usize) {
+    println!("CPU, {threads} threads, {REPS} runs after {WARMUP} warm-up runs, times in ms");
     println!(
-        "{:<40} {:>10} {:>12} {:>8}",
-        "benchmark", "Rust ms", "PyTorch ms", "ratio"
+        "{:<40} {:>9} {:>9} {:>9} {:>9} {:>6}",
+        "benchmark", "Rust med", "Rust min", "Torch med", "Torch min", "ratio"
     );
     for (i, (_, label)) in BENCHMARKS.iter().enumerate() {
+        let [median, min] = rust[i];
         match torch {
             Ok(t) => println!(
-                "{label:<40} {:>10.2} {:>12.2} {:>8.2}",
-                rust[i],
-                t[i],
-                rust[i] / t[i]
+                "{label:<40} {median:>9.2} {min:>9.2} {:>9.2} {:>9.2} {:>6.2}",
+                t[i][0],
+                t[i][1],
+                median / t[i][0]
             ),
-            Err(_) => println!("{label:<40} {:>10.2} {:>12} {:>8}", rust[i], "-", "-"),
+            Err(_) => println!(
+                "{label:<40} {median:>9.2} {min:>9.2} {:>9} {:>9} {:>6}",
+                "-", "-", "-"
+            ),
         }
     }
     if let Err(why) = torch {
