@@ -1,13 +1,13 @@
-//! `cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record] [--tests]`
+//! `cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record]`
 //!
 //! Times each chapter's training step against its PyTorch twin (when
 //! `python3` can import `torch`; otherwise one `skipped:` line says why),
 //! the two sides taking turns, and each chapter's full run (its release
 //! binary, writing into a temporary directory). Prints the median and the
 //! minimum of each side and the ratio of the medians, Rust ÷ PyTorch.
-//! `step chNN N` runs one chapter's step `N` times alone, for a profiler.
-//! `--tests` also times a warm `cargo test --workspace`. `--record` writes the
-//! table to `images/speed/numbers.json`, which the book's appendix "How fast
+//! `step chNN N` runs one chapter's step `N` times alone, for a profiler;
+//! `tests [--record]` times a warm `cargo test --workspace`.
+//! `--record` writes the table to `images/speed/numbers.json`, which the book's appendix "How fast
 //! is this?" quotes; chapters not measured keep their recorded numbers.
 
 use anyhow::{bail, ensure, Context, Result};
@@ -30,29 +30,26 @@ struct Options {
     chapters: Vec<&'static Chapter>,
     full_runs: bool,
     record: bool,
-    tests: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
     ensure!(
         args.first().map(String::as_str) == Some("chapters"),
-        "usage: cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record] [--tests]"
+        "usage: cargo run --release -p bench -- chapters [chNN …] [--no-full] [--record]"
     );
     let mut options = Options {
         chapters: Vec::new(),
         full_runs: true,
         record: false,
-        tests: false,
     };
     for arg in &args[1..] {
         match arg.as_str() {
             "--no-full" => options.full_runs = false,
             "--record" => options.record = true,
-            "--tests" => options.tests = true,
             id => match CHAPTERS.iter().find(|c| c.id == id) {
                 Some(chapter) => options.chapters.push(chapter),
                 None => bail!(
-                    "unknown argument `{id}`: expected a chapter ({}), --no-full, --record or --tests",
+                    "unknown argument `{id}`: expected a chapter ({}), --no-full or --record",
                     CHAPTERS.iter().map(|c| c.id).collect::<Vec<_>>().join(", ")
                 ),
             },
@@ -184,9 +181,15 @@ fn full_run(bin: &std::path::Path, chapter: &Chapter) -> Result<FullRun> {
     Ok(FullRun { seconds, longest })
 }
 
-/// The wall time of `cargo test --workspace` once built: the command runs
-/// once to build (and warm up), then again, timed.
-fn warm_tests() -> Result<f64> {
+/// `tests [--record]`: the wall time of `cargo test --workspace` once built
+/// (it runs once to build and warm up, then again, timed); `--record` keeps
+/// it as `tests_warm` in `images/speed/numbers.json`, beside the table.
+fn warm_tests(args: &[String]) -> Result<()> {
+    let record = match args {
+        [] => false,
+        [flag] if flag == "--record" => true,
+        _ => bail!("usage: bench tests [--record]"),
+    };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let test = || -> Result<f64> {
         let start = Instant::now();
@@ -200,9 +203,23 @@ fn warm_tests() -> Result<f64> {
     };
     println!("cargo test --workspace: building and warming up …");
     test()?;
+    let load = bench::load_average().unwrap_or(f64::NAN);
     let seconds = test()?;
-    println!("cargo test --workspace, warm: {seconds:.0} s");
-    Ok(seconds)
+    println!("cargo test --workspace, warm: {seconds:.0} s (load average before: {load:.2})");
+    if record {
+        let path = dudl::cli::images_dir("speed").join(dudl::numbers::FILE);
+        let mut numbers = Numbers::new();
+        for (key, quoted) in Numbers::load(&path)?.iter() {
+            if !key.starts_with("tests_") {
+                numbers.record(key, quoted.value, quoted.text.clone());
+            }
+        }
+        numbers.fixed("tests_warm", seconds, 0);
+        numbers.fixed("tests_load", load, 2);
+        let dir = path.parent().context("the numbers file has a directory")?;
+        println!("recorded {}", numbers.write(dir)?.display());
+    }
+    Ok(())
 }
 
 /// A ratio with two decimals, or three below 0.1 (`0.016`).
@@ -281,13 +298,7 @@ fn print_header(threads: usize) {
 
 /// Writes the rows to `images/speed/numbers.json`, keeping the chapters
 /// measured before and not now.
-fn record(
-    rows: &[Row],
-    threads: usize,
-    torch: Option<&str>,
-    loads: (f64, f64),
-    tests: Option<f64>,
-) -> Result<()> {
+fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) -> Result<()> {
     let dir = dudl::cli::images_dir("speed");
     let fresh: Vec<&str> = rows.iter().map(|r| r.chapter.id).collect();
     let global = [
@@ -303,8 +314,7 @@ fn record(
     if let Ok(old) = Numbers::load(&dir.join(dudl::numbers::FILE)) {
         for (key, quoted) in old.iter() {
             let chapter = key.split('_').next().unwrap_or("");
-            let retimed = key == "tests_warm" && tests.is_some();
-            if !fresh.contains(&chapter) && !global.contains(&key) && !retimed {
+            if !fresh.contains(&chapter) && !global.contains(&key) {
                 numbers.record(key, quoted.value, quoted.text.clone());
             }
         }
@@ -360,9 +370,6 @@ fn record(
         numbers.fixed("full_run_total", total, 0);
         numbers.fixed("full_run_total_minutes", total / 60.0, 1);
     }
-    if let Some(seconds) = tests {
-        numbers.fixed("tests_warm", seconds, 0);
-    }
     dudl::cli::ensure_writable(&dir)?;
     let path = numbers.write(&dir)?;
     println!("recorded {}", path.display());
@@ -406,14 +413,9 @@ fn run(options: Options) -> Result<()> {
     }
     let load_after = bench::load_average().unwrap_or(f64::NAN);
     println!("load average after: {load_after:.2}; ratio = Rust median / PyTorch median");
-    let tests = if options.tests {
-        Some(warm_tests()?)
-    } else {
-        None
-    };
     if options.record {
         let loads = (load_before, load_after);
-        record(&rows, threads, torch_version.as_deref(), loads, tests)?;
+        record(&rows, threads, torch_version.as_deref(), loads)?;
     }
     Ok(())
 }
@@ -448,6 +450,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("step") => profile(&args[1..]),
+        Some("tests") => warm_tests(&args[1..]),
         _ => parse(&args).and_then(run),
     };
     match result {
