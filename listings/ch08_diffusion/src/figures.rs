@@ -183,28 +183,10 @@ fn digit_grid(
 /// Digits shown per grid of samples: three rows of ten.
 pub const SHOWN: usize = 30;
 
-/// The first [`SHOWN`] samples of the pixel-space model.
-pub fn digits_pixel(path: &Path, outcome: &Outcome) -> Result<()> {
-    let samples = &outcome.digits.pixel_samples;
-    digit_grid(
-        path,
-        &samples[..SHOWN.min(samples.len())],
-        10,
-        (-1.0, 1.0),
-        5,
-    )
-}
-
-/// The first [`SHOWN`] samples of latent diffusion, decoded.
-pub fn digits_latent(path: &Path, outcome: &Outcome) -> Result<()> {
-    let samples = &outcome.digits.latent_samples;
-    digit_grid(
-        path,
-        &samples[..SHOWN.min(samples.len())],
-        10,
-        (-1.0, 1.0),
-        5,
-    )
+/// The first [`SHOWN`] of a model's generated digits.
+pub fn digit_samples(path: &Path, samples: &[Digit]) -> Result<()> {
+    let shown = &samples[..SHOWN.min(samples.len())];
+    digit_grid(path, shown, 10, (-1.0, 1.0), 5)
 }
 
 /// Steps at which the reverse-path figure shows the pixel model's samples.

@@ -49,8 +49,9 @@ pub fn write_chapter(args: &Args) -> Result<Outcome> {
     figures::samples(&args.figure(FIGURES[3]), &outcome)?;
     figures::steps(&args.figure(FIGURES[4]), &outcome)?;
     figures::forward_digit(&args.figure(FIGURES[5]))?;
-    figures::digits_pixel(&args.figure(FIGURES[6]), &outcome)?;
-    figures::digits_latent(&args.figure(FIGURES[7]), &outcome)?;
+    let digits = &outcome.digits;
+    figures::digit_samples(&args.figure(FIGURES[6]), &digits.pixel_samples)?;
+    figures::digit_samples(&args.figure(FIGURES[7]), &digits.latent_samples)?;
     figures::digit_reverse(&args.figure(FIGURES[8]), &outcome)?;
     Ok(outcome)
 }
