@@ -128,6 +128,9 @@ fn digit_numbers(n: &mut Numbers, d: &digits::Outcome) {
     ];
     for (name, verdict) in verdicts {
         n.percent(&format!("recognised_{name}"), verdict.recognised, 1);
+    }
+    // How evenly the two generators cover the ten classes.
+    for (name, verdict) in [("pixel", &d.pixel), ("latent", &d.latent)] {
         let rarest = verdict.counts.iter().copied().min().unwrap_or(0);
         n.count(&format!("rarest_class_{name}"), rarest);
     }
