@@ -1,8 +1,9 @@
 //! The 2-D experiment: two moons, a DDPM trained on them, and every sampler
 //! scored by its sliced Wasserstein distance to held-out points.
 
+use crate::digits;
 use crate::distance::sliced_wasserstein;
-use crate::model::{self, predict, EpsNet};
+use crate::model::{self, predict, MoonsNet, EMBED};
 use crate::sample::{ddim, ddpm, gaussian, invert, timesteps, Predictor};
 use crate::schedule::{noisy, Schedule};
 use anyhow::{Context, Result};
@@ -52,11 +53,22 @@ impl Default for Schedules {
     }
 }
 
-/// The training budget and how many held-out points to sample and score.
+/// The training budget, how many held-out points to sample and score, and
+/// the digit experiment's budget.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Budget {
     pub train: model::Budget,
     pub held_out: usize,
+    pub digits: digits::Budget,
+}
+
+/// `steps` Adam steps on batches of 128 at learning rate `lr`.
+fn train(steps: usize, lr: f64) -> model::Budget {
+    model::Budget {
+        steps,
+        batch: 128,
+        lr,
+    }
 }
 
 impl Budget {
@@ -69,6 +81,14 @@ impl Budget {
                 lr: 2e-3,
             },
             held_out: 2000,
+            digits: digits::Budget {
+                classifier: train(1500, 2e-3),
+                autoencoder: train(2000, 2e-3),
+                pixel: train(2500, 2e-3),
+                latent: train(3000, 2e-3),
+                samples: 500,
+                sampling_steps: 50,
+            },
         }
     }
     /// What the tests run.
@@ -80,6 +100,14 @@ impl Budget {
                 ..full.train
             },
             held_out: 1000,
+            digits: digits::Budget {
+                classifier: train(400, 2e-3),
+                autoencoder: train(600, 2e-3),
+                pixel: train(300, 2e-3),
+                latent: train(800, 2e-3),
+                samples: 200,
+                sampling_steps: 20,
+            },
         }
     }
 }
@@ -88,7 +116,7 @@ impl Budget {
 pub struct Outcome {
     pub budget: Budget,
     pub schedules: Schedules,
-    pub net: EpsNet,
+    pub net: MoonsNet,
     pub train: Vec<[f32; 2]>,
     pub test: Vec<[f32; 2]>,
     pub final_loss: f32,
@@ -110,6 +138,8 @@ pub struct Outcome {
     /// reconstruction from the inverted noise.
     pub inversion_error: f64,
     pub inversion_max: f64,
+    /// The digits: pixel-space and latent diffusion.
+    pub digits: digits::Outcome,
 }
 
 /// Two moons, scaled by [`SCALE`] and not centred: the mean (1, 0.5) is the
@@ -132,9 +162,15 @@ pub fn run(budget: Budget) -> Result<Outcome> {
     let progress = Progress::new("ch08: training two denoisers", 2);
     let (main, short) = std::thread::scope(|scope| {
         let short = scope.spawn(|| {
-            model::train(&train, &schedules.short, budget.train, SEED + 1)
+            model::train::<{ 2 + EMBED }, 128, 2>(
+                &train,
+                &schedules.short,
+                budget.train,
+                SEED + 1,
+            )
         });
-        let main = model::train(&train, &schedules.linear, budget.train, SEED);
+        let main: Result<(MoonsNet, _)> =
+            model::train(&train, &schedules.linear, budget.train, SEED);
         (main, short.join())
     });
     let (net, curve) = main?;
@@ -173,6 +209,9 @@ pub fn run(budget: Budget) -> Result<Outcome> {
     let sw_short = score(&short_samples);
     let mut respaced = sweep.respaced;
     respaced.push((linear.steps(), sw_ddpm));
+    let progress = Progress::new("ch08: diffusion on digits", 1);
+    let digits = digits::run(budget.digits, linear)?;
+    progress.finish("digits generated");
 
     Ok(Outcome {
         budget,
@@ -192,6 +231,7 @@ pub fn run(budget: Budget) -> Result<Outcome> {
         respaced,
         inversion_error: sweep.inversion_error,
         inversion_max: sweep.inversion_max,
+        digits,
     })
 }
 
@@ -207,7 +247,7 @@ struct Sweep {
 /// DDIM and respaced DDPM at every count of [`STEP_COUNTS`] from one draw of
 /// x_T, then the inversion round trip of the held-out points.
 fn step_sweep(
-    eps: Predictor,
+    eps: Predictor<2>,
     linear: &Schedule,
     test: &[[f32; 2]],
 ) -> Result<Sweep> {
@@ -242,7 +282,7 @@ fn step_sweep(
 /// back with as many, and returns the mean and largest distance between a
 /// point and its reconstruction.
 pub fn round_trip(
-    eps: Predictor,
+    eps: Predictor<2>,
     s: &Schedule,
     points: &[[f32; 2]],
 ) -> Result<(f64, f64)> {
@@ -271,7 +311,7 @@ pub fn diffuse(
     seed: u64,
 ) -> Vec<[f32; 2]> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let eps = gaussian(points.len(), &mut rng);
+    let eps: Vec<[f32; 2]> = gaussian(points.len(), &mut rng);
     points
         .iter()
         .zip(&eps)

@@ -1,6 +1,8 @@
 //! The chapter's figures.
 
+use crate::digits::{self, Digit};
 use crate::experiment::{diffuse, Outcome, Schedules, SEED};
+use crate::sample::timesteps;
 use crate::schedule::noisy;
 use anyhow::Result;
 use dudl::figure::{save_svg, Colormap, Legend, LineChart, Panel, PixelGrid};
@@ -154,4 +156,56 @@ pub fn forward_digit(path: &Path) -> Result<()> {
         range: (-2.0, 2.0),
     }
     .save_png(path)
+}
+
+/// A grid of 14×14 digits, `columns` to a row, grey values in `range`,
+/// each pixel a `scale × scale` square.
+fn digit_grid(
+    path: &Path,
+    digits: &[Digit],
+    columns: usize,
+    range: (f32, f32),
+    scale: u32,
+) -> Result<()> {
+    let tiles: Vec<Vec<f32>> = digits.iter().map(|d| d.to_vec()).collect();
+    PixelGrid {
+        tiles: &tiles,
+        height: digits::SIDE,
+        width: digits::SIDE,
+        columns,
+        scale,
+        colormap: Colormap::Gray,
+        range,
+    }
+    .save_png(path)
+}
+
+/// Digits shown per grid of samples: three rows of ten.
+pub const SHOWN: usize = 30;
+
+/// The first [`SHOWN`] of a model's generated digits.
+pub fn digit_samples(path: &Path, samples: &[Digit]) -> Result<()> {
+    let shown = &samples[..SHOWN.min(samples.len())];
+    digit_grid(path, shown, 10, (-1.0, 1.0), 5)
+}
+
+/// Steps at which the reverse-path figure shows the pixel model's samples.
+pub const REVERSE_STEPS: [usize; 8] = [1000, 800, 600, 400, 200, 100, 40, 0];
+
+/// The DDIM path of the pixel model's first samples, one row per sample,
+/// one column per step of [`REVERSE_STEPS`], on the forward figure's grey
+/// scale.
+pub fn digit_reverse(path: &Path, outcome: &Outcome) -> Result<()> {
+    let digits = &outcome.digits;
+    let total = outcome.schedules.linear.steps();
+    let steps = timesteps(total, digits.budget.sampling_steps);
+    // The path's k-th entry is x at steps[k]: show the first at or below t.
+    let at = |t: usize| steps.iter().position(|&s| s <= t).unwrap_or(0);
+    let mut tiles = Vec::new();
+    for sample in 0..digits::PATHS {
+        for t in REVERSE_STEPS {
+            tiles.push(digits.pixel_path[at(t)][sample]);
+        }
+    }
+    digit_grid(path, &tiles, REVERSE_STEPS.len(), (-2.0, 2.0), 6)
 }

@@ -6,6 +6,7 @@
 //! ([`sample`]), the sliced Wasserstein distance that scores samples
 //! ([`distance`]), and the experiment on two moons ([`experiment`]).
 
+pub mod digits;
 pub mod distance;
 pub mod exercises;
 pub mod experiment;
@@ -28,6 +29,9 @@ pub const FIGURES: &[&str] = &[
     "samples.svg",
     "steps.svg",
     "forward_digit.png",
+    "digits_pixel.png",
+    "digits_latent.png",
+    "digit_reverse.png",
 ];
 
 /// Runs the experiment (on the quick budget with `--quick`), writes [`FIGURES`]
@@ -45,6 +49,10 @@ pub fn write_chapter(args: &Args) -> Result<Outcome> {
     figures::samples(&args.figure(FIGURES[3]), &outcome)?;
     figures::steps(&args.figure(FIGURES[4]), &outcome)?;
     figures::forward_digit(&args.figure(FIGURES[5]))?;
+    let digits = &outcome.digits;
+    figures::digit_samples(&args.figure(FIGURES[6]), &digits.pixel_samples)?;
+    figures::digit_samples(&args.figure(FIGURES[7]), &digits.latent_samples)?;
+    figures::digit_reverse(&args.figure(FIGURES[8]), &outcome)?;
     Ok(outcome)
 }
 
@@ -95,7 +103,44 @@ pub fn numbers(outcome: &Outcome) -> Numbers {
     n.count("inversion_steps", experiment::INVERSION_STEPS);
     n.fixed("inversion_error", outcome.inversion_error, 3);
     n.fixed("inversion_max", outcome.inversion_max, 3);
+    digit_numbers(&mut n, &outcome.digits);
     n
+}
+
+/// The numbers of the digit experiment.
+fn digit_numbers(n: &mut Numbers, d: &digits::Outcome) {
+    let b = &d.budget;
+    n.count("digit_samples", b.samples);
+    n.count("digit_sampling_steps", b.sampling_steps);
+    n.count("classifier_steps", b.classifier.steps);
+    n.count("autoencoder_steps", b.autoencoder.steps);
+    n.count("pixel_steps", b.pixel.steps);
+    n.count("latent_steps", b.latent.steps);
+    n.percent("classifier_accuracy", d.classifier_accuracy, 1);
+    n.fixed("pixel_loss", d.pixel_loss as f64, 3);
+    n.fixed("latent_loss", d.latent_loss as f64, 3);
+    let verdicts = [
+        ("real", &d.real),
+        ("noise", &d.noise),
+        ("pixel", &d.pixel),
+        ("latent", &d.latent),
+        ("reconstructed", &d.reconstructed),
+    ];
+    for (name, verdict) in verdicts {
+        n.percent(&format!("recognised_{name}"), verdict.recognised, 1);
+    }
+    // How evenly the two generators cover the ten classes.
+    for (name, verdict) in [("pixel", &d.pixel), ("latent", &d.latent)] {
+        let rarest = verdict.counts.iter().copied().min().unwrap_or(0);
+        n.count(&format!("rarest_class_{name}"), rarest);
+    }
+    n.fixed(
+        "latent_over_pixel",
+        d.latent.recognised / d.pixel.recognised,
+        1,
+    );
+    n.fixed("pixel_gmacs", digits::pixel_macs(b) / 1e9, 0);
+    n.fixed("latent_gmacs", digits::latent_macs(b) / 1e9, 0);
 }
 
 /// The chapter binary: trains, writes the figures and the numbers file, and

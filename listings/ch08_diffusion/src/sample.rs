@@ -5,27 +5,34 @@ use crate::schedule::Schedule;
 use rand::rngs::StdRng;
 use rand::Rng;
 use rand_distr::StandardNormal;
+use std::array::from_fn;
 
-/// A noise predictor: ε̂(x_t, t) for a batch of points at one step `t`.
-pub type Predictor<'a> = &'a dyn Fn(&[[f32; 2]], usize) -> Vec<[f32; 2]>;
+/// A noise predictor: ε̂(x_t, t) for a batch of points of `D` coordinates
+/// (a point in the plane, a digit's pixels, an autoencoder's code) at one
+/// step `t`.
+pub type Predictor<'a, const D: usize> =
+    &'a dyn Fn(&[[f32; D]], usize) -> Vec<[f32; D]>;
 
-/// `n` draws from N(0, I) in the plane.
-pub fn gaussian(n: usize, rng: &mut StdRng) -> Vec<[f32; 2]> {
-    (0..n)
-        .map(|_| [rng.sample(StandardNormal), rng.sample(StandardNormal)])
-        .collect()
+/// One draw from N(0, I) in `D` dimensions.
+pub fn normal<const D: usize>(rng: &mut StdRng) -> [f32; D] {
+    std::array::from_fn(|_| rng.sample(StandardNormal))
+}
+
+/// `n` draws from N(0, I) in `D` dimensions.
+pub fn gaussian<const D: usize>(n: usize, rng: &mut StdRng) -> Vec<[f32; D]> {
+    (0..n).map(|_| normal(rng)).collect()
 }
 
 // ANCHOR: ddpm
 /// Ho et al.'s Algorithm 2: from x_T ~ N(0, I), for t = T..1,
 /// x_{t−1} = (x_t − β_t/√(1 − ᾱ_t) ε̂(x_t, t))/√α_t + σ_t z, σ_t² = β̃_t,
 /// with no noise at the last step. Returns x_T, ..., x_0.
-pub fn ddpm(
-    eps: Predictor,
+pub fn ddpm<const D: usize>(
+    eps: Predictor<D>,
     s: &Schedule,
-    x_big_t: Vec<[f32; 2]>,
+    x_big_t: Vec<[f32; D]>,
     rng: &mut StdRng,
-) -> Vec<Vec<[f32; 2]>> {
+) -> Vec<Vec<[f32; D]>> {
     let mut path = vec![x_big_t];
     for t in (1..=s.steps()).rev() {
         let (ab, ab_prev, beta) =
@@ -39,10 +46,9 @@ pub fn ddpm(
             .iter()
             .zip(&e)
             .map(|(x, e)| {
-                let z: [f32; 2] =
-                    [rng.sample(StandardNormal), rng.sample(StandardNormal)];
-                let z = if t > 1 { z } else { [0.0; 2] };
-                [0, 1].map(|i| (x[i] - coef * e[i]) / scale + sigma * z[i])
+                let z: [f32; D] = normal(rng);
+                let z = if t > 1 { z } else { [0.0; D] };
+                from_fn(|i| (x[i] - coef * e[i]) / scale + sigma * z[i])
             })
             .collect();
         path.push(next);
@@ -67,14 +73,14 @@ pub fn timesteps(total: usize, count: usize) -> Vec<usize> {
 /// x_s = √ᾱ_s x̂_0 + √(1 − ᾱ_s − σ²) ε̂ + σ z with
 /// σ = η √((1 − ᾱ_s)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_s).
 /// η = 0 is DDIM (deterministic); η = 1 on every step is DDPM.
-pub fn ddim(
-    eps: Predictor,
+pub fn ddim<const D: usize>(
+    eps: Predictor<D>,
     s: &Schedule,
     steps: &[usize],
     eta: f64,
-    x_start: Vec<[f32; 2]>,
+    x_start: Vec<[f32; D]>,
     rng: &mut StdRng,
-) -> Vec<Vec<[f32; 2]>> {
+) -> Vec<Vec<[f32; D]>> {
     let mut path = vec![x_start];
     for pair in steps.windows(2) {
         let (t, to) = (pair[0], pair[1]);
@@ -89,9 +95,8 @@ pub fn ddim(
             .iter()
             .zip(&e)
             .map(|(x, e)| {
-                let z: [f32; 2] =
-                    [rng.sample(StandardNormal), rng.sample(StandardNormal)];
-                [0, 1].map(|i| {
+                let z: [f32; D] = normal(rng);
+                from_fn(|i| {
                     let x0 = (x[i] - (1.0 - ab).sqrt() as f32 * e[i])
                         / ab.sqrt() as f32;
                     ab_to.sqrt() as f32 * x0
@@ -110,12 +115,12 @@ pub fn ddim(
 /// DDIM inversion: run the deterministic update forward in time,
 /// x_{t'} = √ᾱ_{t'} x̂_0 + √(1 − ᾱ_{t'}) ε̂(x_t, t) for t < t', reusing
 /// ε̂ at the lower step. `steps` ascend from 0; returns the final x.
-pub fn invert(
-    eps: Predictor,
+pub fn invert<const D: usize>(
+    eps: Predictor<D>,
     s: &Schedule,
     steps: &[usize],
-    x0: Vec<[f32; 2]>,
-) -> Vec<[f32; 2]> {
+    x0: Vec<[f32; D]>,
+) -> Vec<[f32; D]> {
     let mut x = x0;
     for pair in steps.windows(2) {
         let (t, to) = (pair[0], pair[1]);
@@ -126,7 +131,7 @@ pub fn invert(
             .iter()
             .zip(&e)
             .map(|(x, e)| {
-                [0, 1].map(|i| {
+                from_fn(|i| {
                     let x0 = (x[i] - (1.0 - ab).sqrt() as f32 * e[i])
                         / ab.sqrt() as f32;
                     ab_to.sqrt() as f32 * x0
