@@ -72,6 +72,8 @@ struct Row {
     torch: Result<Summary, String>,
     /// The full run: its wall time in seconds, and its longest phase.
     full_run: Option<FullRun>,
+    /// The one-minute load average when the chapter's measurement began.
+    load: f64,
 }
 
 /// A chapter binary's full run.
@@ -260,7 +262,7 @@ fn print_row(row: &Row) {
         .as_ref()
         .map_or("-".into(), |run| format!("{:.1}", run.seconds));
     println!(
-        "{:<5} {:<34} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8}",
+        "{:<5} {:<34} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8} {:>5.2}",
         row.chapter.id,
         row.chapter.step,
         rust_median,
@@ -268,7 +270,8 @@ fn print_row(row: &Row) {
         torch_median,
         torch_min,
         ratio,
-        full
+        full,
+        row.load
     );
     if let (Some(_), Err(why)) = (&row.rust, &row.torch) {
         println!("      skipped: PyTorch twin not run: {why}");
@@ -291,30 +294,37 @@ fn print_header(threads: usize) {
         "CPU, {threads} threads; {TURNS} turns a side, Rust and PyTorch alternating; times in ms"
     );
     println!(
-        "{:<5} {:<34} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8}",
-        "", "training step", "Rust med", "Rust min", "Torch med", "Torch min", "ratio", "full s"
+        "{:<5} {:<34} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8} {:>5}",
+        "",
+        "training step",
+        "Rust med",
+        "Rust min",
+        "Torch med",
+        "Torch min",
+        "ratio",
+        "full s",
+        "load"
     );
 }
 
 /// Writes the rows to `images/speed/numbers.json`, keeping the chapters
 /// measured before and not now.
-fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) -> Result<()> {
+fn record(rows: &[Row], threads: usize, torch: Option<&str>) -> Result<()> {
     let dir = dudl::cli::images_dir("speed");
     let fresh: Vec<&str> = rows.iter().map(|r| r.chapter.id).collect();
     let global = [
         "threads",
         "turns",
-        "torch",
         "cpu",
-        "load_before",
-        "load_after",
+        "full_run_total",
+        "full_run_total_minutes",
     ];
-    let global = [&global[..], &["full_run_total", "full_run_total_minutes"]].concat();
     let mut numbers = Numbers::new();
     if let Ok(old) = Numbers::load(&dir.join(dudl::numbers::FILE)) {
         for (key, quoted) in old.iter() {
             let chapter = key.split('_').next().unwrap_or("");
-            if !fresh.contains(&chapter) && !global.contains(&key) {
+            let torch_again = key == "torch" && torch.is_some();
+            if !fresh.contains(&chapter) && !global.contains(&key) && !torch_again {
                 numbers.record(key, quoted.value, quoted.text.clone());
             }
         }
@@ -326,10 +336,9 @@ fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) 
     }
     let cpu = bench::cpu_model().unwrap_or_else(|| "unknown CPU".into());
     numbers.record("cpu", 0.0, cpu);
-    numbers.fixed("load_before", loads.0, 2);
-    numbers.fixed("load_after", loads.1, 2);
     for row in rows {
         let id = row.chapter.id;
+        numbers.fixed(&format!("{id}_load"), row.load, 2);
         let ms =
             |n: &mut Numbers, key: &str, v: f64| n.record(&format!("{id}_{key}"), v, ms_text(v));
         if let Some(r) = &row.rust {
@@ -361,12 +370,12 @@ fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) 
             }
         }
     }
-    if rows.len() == CHAPTERS.len() && rows.iter().all(|r| r.full_run.is_some()) {
-        let total: f64 = rows
-            .iter()
-            .flat_map(|r| &r.full_run)
-            .map(|r| r.seconds)
-            .sum();
+    let full_runs: Result<Vec<f64>> = CHAPTERS
+        .iter()
+        .map(|c| numbers.value(&format!("{}_full_run", c.id)))
+        .collect();
+    if let Ok(full_runs) = full_runs {
+        let total: f64 = full_runs.iter().sum();
         numbers.fixed("full_run_total", total, 0);
         numbers.fixed("full_run_total_minutes", total / 60.0, 1);
     }
@@ -378,17 +387,16 @@ fn record(rows: &[Row], threads: usize, torch: Option<&str>, loads: (f64, f64)) 
 
 fn run(options: Options) -> Result<()> {
     let threads = rayon::current_num_threads();
-    let load_before = bench::load_average().unwrap_or(f64::NAN);
     let bin = if options.full_runs {
         Some(build_binaries(&options.chapters)?)
     } else {
         None
     };
-    println!("load average before: {load_before:.2}");
     print_header(threads);
     let mut rows = Vec::new();
     let mut torch_version = None;
     for &chapter in &options.chapters {
+        let load = bench::load_average().unwrap_or(f64::NAN);
         let (rust, torch, uncached) = match chapter.build {
             Some(build) => {
                 let timed = time_step(chapter, build, threads)?;
@@ -407,15 +415,14 @@ fn run(options: Options) -> Result<()> {
             uncached,
             torch,
             full_run,
+            load,
         };
         print_row(&row);
         rows.push(row);
     }
-    let load_after = bench::load_average().unwrap_or(f64::NAN);
-    println!("load average after: {load_after:.2}; ratio = Rust median / PyTorch median");
+    println!("ratio = Rust median / PyTorch median; load = 1-minute load average at the start");
     if options.record {
-        let loads = (load_before, load_after);
-        record(&rows, threads, torch_version.as_deref(), loads)?;
+        record(&rows, threads, torch_version.as_deref())?;
     }
     Ok(())
 }
