@@ -16,7 +16,7 @@ use bench::{time_steps, Summary, Twin};
 use dudl::numbers::Numbers;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Untimed steps on each side before the first timed one.
 const WARMUP: usize = 5;
@@ -24,6 +24,10 @@ const WARMUP: usize = 5;
 const TURNS: usize = 8;
 /// About how long one turn lasts.
 const TURN_MS: f64 = 250.0;
+/// A pause after each turn: PyTorch's OpenMP workers spin for a while after
+/// their last op, and would otherwise hold the cores the other side's turn
+/// needs (rayon's workers do the same, more briefly).
+const PAUSE: Duration = Duration::from_millis(300);
 
 /// What the command line asked for.
 struct Options {
@@ -113,13 +117,17 @@ fn time_step(
         let twin_first = turn % 2 == 1;
         if let (true, Ok(t)) = (twin_first, twin.as_mut()) {
             torch.extend(t.time_steps(per_turn)?);
+            std::thread::sleep(PAUSE);
         }
         rust.extend(time_steps(per_turn, &mut step)?);
+        std::thread::sleep(PAUSE);
         if let (false, Ok(t)) = (twin_first, twin.as_mut()) {
             torch.extend(t.time_steps(per_turn)?);
+            std::thread::sleep(PAUSE);
         }
         if let Some(other) = uncached_step.as_mut() {
             uncached.extend(time_steps(per_turn, other)?);
+            std::thread::sleep(PAUSE);
         }
     }
     let version = twin.as_ref().ok().map(|t| t.torch.clone());

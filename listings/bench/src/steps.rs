@@ -143,6 +143,7 @@ fn ch01() -> Result<Step> {
 fn ch02() -> Result<Step> {
     use ch02_optimization::experiments::BATCH;
     use ch02_optimization::task::{loss_and_grads, split, Method, MlpArch};
+    use ch02_optimization::Dev; // the chapter's own device: the CPU
     let dev = Dev::seed_from_u64(23);
     let mut model = dev.build_module::<MlpArch, f32>();
     let method = Method::Adam(AdamConfig {
@@ -192,7 +193,7 @@ fn ch03() -> Result<Step> {
 fn ch04() -> Result<Step> {
     use ch04_rnn::adding::sample;
     use ch04_rnn::train::{train_step, Regressor, BATCH};
-    use ch04_rnn::{initial_lstm, ADDING_LEN};
+    use ch04_rnn::{initial_lstm, Dev, ADDING_LEN};
     use rand::{rngs::StdRng, SeedableRng};
     let dev = Dev::seed_from_u64(3);
     let mut model = Regressor {
@@ -257,7 +258,7 @@ fn ch05_step(cache: bool) -> Result<Step> {
 fn ch06() -> Result<Step> {
     use ch06_autoencoders::models::Vae;
     use ch06_autoencoders::train::{vae_loss, BATCH};
-    use ch06_autoencoders::LATENT;
+    use ch06_autoencoders::{Dev, LATENT};
     use dudl::data::mnist::PIXELS;
     let dev = Dev::seed_from_u64(12);
     let mut vae = Vae::<LATENT>::build(&dev);
@@ -365,6 +366,7 @@ fn ch09() -> Result<Step> {
 /// 64-128-128-5 MLP on 32 digits, as `adapt::train` takes it.
 fn ch10() -> Result<Step> {
     use ch10_lora::adapt::{Lora, Mlp, ALPHA, BATCH, CLASSES};
+    use ch10_lora::Dev;
     use ch10_lora::lora::LoraLinear;
     use dfdx::nn::modules::ReLU;
     use dudl::data::digits::PIXELS;
