@@ -366,8 +366,8 @@ fn ch09() -> Result<Step> {
 /// 64-128-128-5 MLP on 32 digits, as `adapt::train` takes it.
 fn ch10() -> Result<Step> {
     use ch10_lora::adapt::{Lora, Mlp, ALPHA, BATCH, CLASSES};
-    use ch10_lora::Dev;
     use ch10_lora::lora::LoraLinear;
+    use ch10_lora::Dev;
     use dfdx::nn::modules::ReLU;
     use dudl::data::digits::PIXELS;
     let dev = Dev::seed_from_u64(10);
