@@ -320,21 +320,17 @@ fn print_header(threads: usize) {
 fn record(rows: &[Row], threads: usize, torch: Option<&str>) -> Result<()> {
     let dir = dudl::cli::images_dir("speed");
     let fresh: Vec<&str> = rows.iter().map(|r| r.chapter.id).collect();
-    let global = [
-        "threads",
-        "turns",
-        "cpu",
-        "full_run_total",
-        "full_run_total_minutes",
-    ];
+    // Keep what this run did not measure: other chapters' rows, the warm
+    // tests, PyTorch's version when no twin ran.
+    let keep = |key: &str| {
+        let chapter = key.split('_').next().unwrap_or("");
+        let other_chapter = CHAPTERS.iter().any(|c| c.id == chapter) && !fresh.contains(&chapter);
+        other_chapter || key.starts_with("tests_") || (key == "torch" && torch.is_none())
+    };
     let mut numbers = Numbers::new();
     if let Ok(old) = Numbers::load(&dir.join(dudl::numbers::FILE)) {
-        for (key, quoted) in old.iter() {
-            let chapter = key.split('_').next().unwrap_or("");
-            let torch_again = key == "torch" && torch.is_some();
-            if !fresh.contains(&chapter) && !global.contains(&key) && !torch_again {
-                numbers.record(key, quoted.value, quoted.text.clone());
-            }
+        for (key, quoted) in old.iter().filter(|(key, _)| keep(key)) {
+            numbers.record(key, quoted.value, quoted.text.clone());
         }
     }
     numbers.count("threads", threads);
