@@ -79,7 +79,7 @@ pub const CHAPTERS: &[Chapter] = &[
     Chapter {
         id: "ch08",
         krate: "ch08_diffusion",
-        step: "(full run only: being rewritten)",
+        step: "(full run only: no twin yet)",
         build: None,
         without_cache: None,
     },
