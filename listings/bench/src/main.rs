@@ -70,8 +70,8 @@ struct Row {
     chapter: &'static Chapter,
     /// Rust's times; `None` when the chapter has no step to time.
     rust: Option<Summary>,
-    /// Rust's times with the allocation cache off, for chapters that use it.
-    uncached: Option<Summary>,
+    /// Rust's times with the allocation cache on, where the chapter has it.
+    cached: Option<Summary>,
     /// PyTorch's times, or why there are none.
     torch: Result<Summary, String>,
     /// The full run: its wall time in seconds, and its longest phase.
@@ -92,8 +92,8 @@ struct Timed {
     rust: Summary,
     /// PyTorch's times, or why there are none.
     torch: Result<Summary, String>,
-    /// The Rust step with the allocation cache off, for chapters that use it.
-    uncached: Option<Summary>,
+    /// The Rust step with the allocation cache on, where the chapter has it.
+    cached: Option<Summary>,
     /// PyTorch's version, when the twin ran.
     version: Option<String>,
 }
@@ -110,8 +110,8 @@ fn time_step(
     let per_turn =
         bench::steps_per_turn(Summary::of(&warm).map_or(f64::NAN, |s| s.median), TURN_MS);
     let mut twin = Twin::start(chapter.id, threads, WARMUP).map_err(|e| format!("{e:#}"));
-    let mut uncached_step = chapter.without_cache.map(|build| build()).transpose()?;
-    let (mut rust, mut torch, mut uncached) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cached_step = chapter.with_cache.map(|build| build()).transpose()?;
+    let (mut rust, mut torch, mut cached) = (Vec::new(), Vec::new(), Vec::new());
     for turn in 0..TURNS {
         // Alternate who goes first, so neither side always follows the other.
         let twin_first = turn % 2 == 1;
@@ -125,8 +125,8 @@ fn time_step(
             torch.extend(t.time_steps(per_turn)?);
             std::thread::sleep(PAUSE);
         }
-        if let Some(other) = uncached_step.as_mut() {
-            uncached.extend(time_steps(per_turn, other)?);
+        if let Some(other) = cached_step.as_mut() {
+            cached.extend(time_steps(per_turn, other)?);
             std::thread::sleep(PAUSE);
         }
     }
@@ -135,7 +135,7 @@ fn time_step(
     Ok(Timed {
         rust: Summary::of(&rust).context("no Rust times")?,
         torch,
-        uncached: Summary::of(&uncached),
+        cached: Summary::of(&cached),
         version,
     })
 }
@@ -284,11 +284,11 @@ fn print_row(row: &Row) {
     if let (Some(_), Err(why)) = (&row.rust, &row.torch) {
         println!("      skipped: PyTorch twin not run: {why}");
     }
-    if let (Some(off), Some(on)) = (&row.uncached, &row.rust) {
+    if let (Some(on), Some(off)) = (&row.cached, &row.rust) {
         println!(
-            "      without the allocation cache: median {} ms, min {} ms ({:.2}x the time with it)",
-            ms_text(off.median),
-            ms_text(off.min),
+            "      with the allocation cache: median {} ms, min {} ms ({:.2}x faster)",
+            ms_text(on.median),
+            ms_text(on.min),
             off.median / on.median
         );
     }
@@ -348,14 +348,14 @@ fn record(rows: &[Row], threads: usize, torch: Option<&str>) -> Result<()> {
         if let Some(r) = &row.rust {
             ms(&mut numbers, "rust_median", r.median);
             ms(&mut numbers, "rust_min", r.min);
-            if let Some(off) = &row.uncached {
-                ms(&mut numbers, "uncached_median", off.median);
-                ms(&mut numbers, "uncached_min", off.min);
-                let key = format!("{id}_uncached_slowdown");
-                numbers.fixed(&key, off.median / r.median, 2);
+            if let Some(on) = &row.cached {
+                ms(&mut numbers, "cached_median", on.median);
+                ms(&mut numbers, "cached_min", on.min);
+                let key = format!("{id}_cached_speedup");
+                numbers.fixed(&key, r.median / on.median, 2);
                 if let Ok(t) = &row.torch {
-                    let key = format!("{id}_uncached_ratio");
-                    let ratio = off.median / t.median;
+                    let key = format!("{id}_cached_ratio");
+                    let ratio = on.median / t.median;
                     numbers.record(&key, ratio, ratio_text(ratio));
                 }
             }
@@ -401,11 +401,11 @@ fn run(options: Options) -> Result<()> {
     let mut torch_version = None;
     for &chapter in &options.chapters {
         let load = bench::load_average().unwrap_or(f64::NAN);
-        let (rust, torch, uncached) = match chapter.build {
+        let (rust, torch, cached) = match chapter.build {
             Some(build) => {
                 let timed = time_step(chapter, build, threads)?;
                 torch_version = torch_version.or(timed.version);
-                (Some(timed.rust), timed.torch, timed.uncached)
+                (Some(timed.rust), timed.torch, timed.cached)
             }
             None => (None, Err("no training step timed".to_string()), None),
         };
@@ -416,7 +416,7 @@ fn run(options: Options) -> Result<()> {
         let row = Row {
             chapter,
             rust,
-            uncached,
+            cached,
             torch,
             full_run,
             load,

@@ -392,10 +392,6 @@ pub fn train(budget: Budget) -> Result<Trained> {
         "the training budget needs steps and evaluations: {budget:?}"
     );
     let dev = Dev::seed_from_u64(budget.seed);
-    // Every op allocates its output; reusing freed buffers instead of fresh
-    // pages takes about a fifth off each step (the appendix "How fast is
-    // this?"). The numbers are the same either way.
-    dev.enable_cache();
     let mut model = Reverser::with_design(&dev, budget.design);
     let mut adam = Adam::new(
         &model,
