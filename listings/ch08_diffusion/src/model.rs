@@ -93,7 +93,7 @@ pub struct Budget {
 // ANCHOR: train_step
 /// One Adam step on the simplified loss of Ho et al.:
 /// L = E_{t, x_0, ε} ‖ε − ε̂_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖².
-fn train_step<const IN: usize, const H: usize, const D: usize>(
+pub fn train_step<const IN: usize, const H: usize, const D: usize>(
     net: &mut EpsNet<IN, H, D>,
     adam: &mut Adam<EpsNet<IN, H, D>, f32, Cpu>,
     schedule: &Schedule,
