@@ -168,6 +168,7 @@ fn ch03() -> Result<Step> {
     use ch03_cnn::LEARNING_RATE;
     use dudl::data::mnist::{CLASSES, SIDE};
     let dev = Dev::seed_from_u64(1);
+    dev.enable_cache(); // as the chapter trains
     let mut model = dev.build_module::<LeNet, f32>();
     let config = AdamConfig {
         lr: LEARNING_RATE,
@@ -337,6 +338,7 @@ fn ch09() -> Result<Step> {
     use ch09_explainability::model::{Net, BATCH};
     use ch09_explainability::shapes::{CLASSES, SIDE};
     let dev = Cpu::seed_from_u64(9);
+    dev.enable_cache(); // as the chapter trains
     let mut model = dev.build_module::<Net<CLASSES>, f32>();
     let config = AdamConfig {
         lr: 3e-3,

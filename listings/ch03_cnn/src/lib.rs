@@ -141,6 +141,7 @@ where
     Built<M>: Classifier,
 {
     let dev = Dev::seed_from_u64(SEED);
+    dev.enable_cache(); // reuse freed buffers instead of fresh pages
     let mut model = dev.build_module::<M, f32>();
     let started = Instant::now();
     let curve = train::train(&mut model, &dev, data, schedule, name)?;

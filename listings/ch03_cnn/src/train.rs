@@ -64,8 +64,11 @@ pub struct CurvePoint {
 /// A `B × 1 × 28 × 28` batch of `images`.
 pub fn batch<const B: usize>(dev: &Dev, images: &[&[f32; PIXELS]]) -> Images<B, 1, f32, Dev> {
     assert_eq!(images.len(), B, "a batch of {B} needs {B} images");
-    let pixels = images.iter().flat_map(|image| image.iter().copied());
-    dev.tensor_from_vec(pixels.collect(), (Const, Const, SIDE, SIDE))
+    let pixels: Vec<f32> = images
+        .iter()
+        .flat_map(|image| image.iter().copied())
+        .collect();
+    dudl::alloc::tensor_from_slice(dev, &pixels, (Const, Const, SIDE, SIDE))
 }
 
 fn one_hot<const B: usize>(dev: &Dev, labels: &[usize]) -> Tensor<Rank2<B, CLASSES>, f32, Dev> {
@@ -73,7 +76,7 @@ fn one_hot<const B: usize>(dev: &Dev, labels: &[usize]) -> Tensor<Rank2<B, CLASS
     for (row, &label) in labels.iter().enumerate() {
         hot[row * CLASSES + label] = 1.0;
     }
-    dev.tensor_from_vec(hot, (Const, Const))
+    dudl::alloc::tensor_from_slice(dev, &hot, (Const, Const))
 }
 
 /// The predicted class of each image (the largest logit), in order; the number of images

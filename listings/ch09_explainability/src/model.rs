@@ -6,6 +6,7 @@ use dfdx::losses::cross_entropy_with_logits_loss;
 use dfdx::nn::builders::{Linear, ReLU};
 use dfdx::optim::{Adam, AdamConfig, Optimizer};
 use dfdx::prelude::*;
+use dudl::alloc::tensor_from_slice;
 use dudl::conv::{builder::Conv2D, Images};
 use dudl::pool::{FlattenTo, GlobalAvgPool2D, MaxPool2D};
 use dudl::progress::Progress;
@@ -216,6 +217,7 @@ where
         > + TensorCollection<f32, Cpu>,
 {
     let dev = Cpu::seed_from_u64(budget.seed);
+    dev.enable_cache(); // reuse freed buffers instead of fresh pages
     let mut rng = StdRng::seed_from_u64(budget.seed);
     let mut model = dev.build_module::<N, f32>();
     let mut grads = model.alloc_grads();
@@ -228,8 +230,9 @@ where
     for step in 0..budget.steps {
         let (images, labels): (Vec<_>, Vec<_>) =
             (0..BATCH).map(|_| sample(&mut rng)).unzip();
+        let pixels = images.concat();
         let x: Batch<BATCH> =
-            dev.tensor_from_vec(images.concat(), (Const, Const, side, side));
+            tensor_from_slice(&dev, &pixels, (Const, Const, side, side));
         let logits = model.forward(x.trace(grads));
         let loss = cross_entropy_with_logits_loss(
             logits,

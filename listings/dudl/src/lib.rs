@@ -6,6 +6,7 @@
 //! and the numbers a chapter's text quotes from its run. How the book itself is made (the
 //! listings contract, the mdBook preprocessor) lives in the `booktools` crate.
 
+pub mod alloc;
 pub mod cli;
 pub mod conv;
 pub mod data;

@@ -8,7 +8,7 @@
 
 use dfdx::nn::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::shapes::{Axes2, Const, Dtype, HasShape, Shape};
-use dfdx::tensor::{Cpu, CpuError, HasErr, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
+use dfdx::tensor::{Cpu, CpuError, HasErr, PutTape, SplitTape, Tape, Tensor};
 use dfdx::tensor_ops::{Device, GenericUpscale2D, MeanTo, ReshapeTo, UpscaleMethod};
 use rayon::prelude::*;
 
@@ -150,7 +150,7 @@ pub fn cpu_pool2d<const B: usize, const C: usize, E: Dtype, T: Tape<E, Cpu>>(
     x.copy_into(&mut x_data);
     let (y_data, arg) = cpu_pool_forward(&x_data, kind, &win);
     let shape = (Const::<B>, Const::<C>, win.h_out, win.w_out);
-    let y = x.device().try_tensor_from_vec(y_data, shape)?;
+    let y = crate::alloc::tensor_from_slice(x.device(), &y_data, shape);
     let (x_ghost, y_ghost) = (x.ghost(), y.ghost());
     tape.add_backward_op(move |grads| {
         let dy = std::mem::take(&mut **grads.get_or_alloc_mut(&y_ghost)?);

@@ -7,7 +7,7 @@
 //! - backward: `dWᵀ += col(X) · dYᵀ`, `db += Σ_L dY`, `dX += col2im(Wᵀ · dY)`
 
 use dfdx::shapes::{Const, Dtype, HasShape, Rank1, Rank4};
-use dfdx::tensor::{Cpu, CpuError, PutTape, SplitTape, Tape, Tensor, TensorFromVec};
+use dfdx::tensor::{Cpu, CpuError, PutTape, SplitTape, Tape, Tensor};
 use dfdx::tensor_ops::ReshapeTo;
 use gemm::Parallelism;
 use rayon::prelude::*;
@@ -274,7 +274,7 @@ where
     let (x_data, w_data) = (to_vec(&x)?, to_vec(weight)?);
     let y_data = forward(dims, &x_data, &w_data, &to_vec(bias)?);
     let shape = (Const::<B>, Const::<O>, win.h_out, win.w_out);
-    let y = x.device().try_tensor_from_vec(y_data, shape)?;
+    let y = crate::alloc::tensor_from_slice(x.device(), &y_data, shape);
     let (x_ghost, y_ghost) = (x.ghost(), y.ghost());
     let (w_ghost, b_ghost) = (weight.ghost(), bias.ghost());
     tape.add_backward_op(move |grads| {
