@@ -107,6 +107,27 @@ fn take<D: Device<f32>>(grads: &mut Option<Gradients<f32, D>>) -> Result<Gradien
         .ok_or_else(|| anyhow!("an earlier step failed"))
 }
 
+/// The end of every hand-written step, as the chapters' loops end theirs:
+/// read the loss (which waits for it), backpropagate, let `opt` update
+/// `model`, and return the zeroed gradients for the next step's trace.
+fn descend<M, O, D>(
+    model: &mut M,
+    opt: &mut O,
+    loss: Tensor<Rank0, f32, D, OwnedTape<f32, D>>,
+) -> Result<Gradients<f32, D>>
+where
+    M: TensorCollection<f32, D>,
+    O: Optimizer<M, D, f32>,
+    D: Device<f32> + TensorToArray<Rank0, f32>,
+{
+    let _ = loss.array();
+    let mut grads = loss.backward();
+    opt.update(model, &grads)
+        .map_err(|err| anyhow!("optimizer step: {err:?}"))?;
+    model.zero_grads(&mut grads);
+    Ok(grads)
+}
+
 /// Chapter 1: one SGD step of the dfdx 2-16-16-1 tanh MLP on 32 points of
 /// the two moons, as `mlp_dfdx::train` takes it.
 fn ch01() -> Result<Step> {
@@ -128,12 +149,7 @@ fn ch01() -> Result<Step> {
         let (x, y) = batch_tensors(&dev, &train, &ids)?;
         let logits = model.forward_mut(x.traced(take(&mut grads)?));
         let loss = mse_loss(logits.sigmoid(), y);
-        let _ = loss.array();
-        let mut used = loss.backward();
-        sgd.update(&mut model, &used)
-            .map_err(|err| anyhow!("SGD: {err}"))?;
-        model.zero_grads(&mut used);
-        grads = Some(used);
+        grads = Some(descend(&mut model, &mut sgd, loss)?);
         Ok(())
     }))
 }
@@ -274,11 +290,7 @@ fn ch06() -> Result<Step> {
     Ok(Box::new(move || {
         let traced = x.clone().traced(take(&mut grads)?);
         let (loss, _) = vae_loss(&vae, traced, x.clone(), dev.sample_normal(), 1.0);
-        let mut used = loss.backward();
-        adam.update(&mut vae, &used)
-            .map_err(|err| anyhow!("Adam: {err:?}"))?;
-        vae.zero_grads(&mut used);
-        grads = Some(used);
+        grads = Some(descend(&mut vae, &mut adam, loss)?);
         Ok(())
     }))
 }
@@ -309,25 +321,13 @@ fn ch07() -> Result<Step> {
         let fake_logits = d.forward(fake.trace(d.alloc_grads()));
         let d_loss = binary_cross_entropy_with_logits_loss(real_logits, smooth.clone())
             + binary_cross_entropy_with_logits_loss(fake_logits, zeros.clone());
-        let _ = d_loss.array();
-        let mut used = d_loss.backward();
-        d_opt
-            .update(&mut d, &used)
-            .map_err(|err| anyhow!("Adam (D): {err:?}"))?;
-        d.zero_grads(&mut used);
-        d_grads = Some(used);
+        d_grads = Some(descend(&mut d, &mut d_opt, d_loss)?);
         let z: Tensor<Rank2<BATCH, LATENT>, f32, _> = dev.sample_normal();
         let g_loss = binary_cross_entropy_with_logits_loss(
             d.forward(g.forward(z.trace(take(&mut g_grads)?))),
             ones.clone(),
         );
-        let _ = g_loss.array();
-        let mut used = g_loss.backward();
-        g_opt
-            .update(&mut g, &used)
-            .map_err(|err| anyhow!("Adam (G): {err:?}"))?;
-        g.zero_grads(&mut used);
-        g_grads = Some(used);
+        g_grads = Some(descend(&mut g, &mut g_opt, g_loss)?);
         Ok(())
     }))
 }
@@ -353,12 +353,7 @@ fn ch09() -> Result<Step> {
     Ok(Box::new(move || {
         let logits = model.forward(images.clone().trace(take(&mut grads)?));
         let loss = cross_entropy_with_logits_loss(logits, labels.clone());
-        let _ = loss.array();
-        let mut used = loss.backward();
-        adam.update(&mut model, &used)
-            .map_err(|err| anyhow!("Adam: {err:?}"))?;
-        model.zero_grads(&mut used);
-        grads = Some(used);
+        grads = Some(descend(&mut model, &mut adam, loss)?);
         Ok(())
     }))
 }
@@ -421,12 +416,7 @@ fn ch10() -> Result<Step> {
     Ok(Box::new(move || {
         let logits = model.try_forward(x.clone().traced(take(&mut grads)?))?;
         let loss = cross_entropy_with_logits_loss(logits, y.clone());
-        let _ = loss.array();
-        let mut used = loss.backward();
-        adam.update(&mut model, &used)
-            .map_err(|err| anyhow!("Adam: {err:?}"))?;
-        model.zero_grads(&mut used);
-        grads = Some(used);
+        grads = Some(descend(&mut model, &mut adam, loss)?);
         Ok(())
     }))
 }

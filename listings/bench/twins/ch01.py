@@ -4,6 +4,8 @@ points, mean squared error of the sigmoid output: listings/ch01_fundamentals."""
 import torch
 from torch import nn
 
+from harness import descend
+
 
 def make_step():
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1))
@@ -13,9 +15,6 @@ def make_step():
 
     def step():
         loss = ((torch.sigmoid(model(points)) - labels) ** 2).mean()
-        loss.item()
-        sgd.zero_grad(set_to_none=True)
-        loss.backward()
-        sgd.step()
+        descend(loss, sgd)
 
     return step

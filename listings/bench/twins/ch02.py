@@ -4,6 +4,8 @@
 import torch
 from torch import nn
 
+from harness import descend
+
 
 def make_step():
     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 10))
@@ -13,9 +15,6 @@ def make_step():
 
     def step():
         loss = nn.functional.cross_entropy(model(images), labels)
-        loss.item()
-        adam.zero_grad(set_to_none=True)
-        loss.backward()
-        adam.step()
+        descend(loss, adam)
 
     return step

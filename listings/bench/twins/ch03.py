@@ -4,6 +4,8 @@
 import torch
 from torch import nn
 
+from harness import descend
+
 
 def make_step():
     model = nn.Sequential(
@@ -18,9 +20,6 @@ def make_step():
 
     def step():
         loss = nn.functional.cross_entropy(model(images), labels)
-        loss.item()
-        adam.zero_grad(set_to_none=True)
-        loss.backward()
-        adam.step()
+        descend(loss, adam)
 
     return step

@@ -10,6 +10,8 @@ import math
 import torch
 from torch import nn
 
+from harness import descend
+
 VOCAB, SEQ_LEN, D_MODEL, HEADS, D_FF, BATCH = 10, 10, 32, 4, 64, 64
 BOS = VOCAB
 
@@ -103,9 +105,6 @@ def make_step():
     def step():
         logits = model(source, inputs)
         loss = -(one_hot * logits.log_softmax(dim=2)).sum(dim=2).mean()
-        loss.item()
-        adam.zero_grad(set_to_none=True)
-        loss.backward()
-        adam.step()
+        descend(loss, adam)
 
     return step

@@ -6,6 +6,8 @@ listings/ch07_gans (digits::train_gan)."""
 import torch
 from torch import nn
 
+from harness import descend
+
 LATENT, HIDDEN, PIXELS, BATCH = 64, 256, 784, 64
 
 
@@ -28,14 +30,8 @@ def make_step():
         with torch.no_grad():
             fake = g(torch.randn(BATCH, LATENT))
         d_loss = bce(d(real), smooth) + bce(d(fake), zeros)
-        d_loss.item()
-        d_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
-        d_opt.step()
+        descend(d_loss, d_opt)
         g_loss = bce(d(g(torch.randn(BATCH, LATENT))), ones)
-        g_loss.item()
-        g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        g_opt.step()
+        descend(g_loss, g_opt)
 
     return step

@@ -9,6 +9,8 @@ listings/ch08_diffusion (model::train_step)."""
 import torch
 from torch import nn
 
+from harness import descend
+
 STEPS, EMBED, PIXELS, HIDDEN, BATCH = 1000, 32, 196, 256, 128
 
 
@@ -46,9 +48,6 @@ def make_step():
         x_t = ab.sqrt() * digits + (1.0 - ab).sqrt() * eps
         predicted = model(torch.cat([x_t, time_embedding(t)], dim=1))
         loss = nn.functional.mse_loss(predicted, eps)
-        loss.item()
-        adam.zero_grad(set_to_none=True)
-        loss.backward()
-        adam.step()
+        descend(loss, adam)
 
     return step

@@ -6,6 +6,8 @@ listings/ch09_explainability (model::train)."""
 import torch
 from torch import nn
 
+from harness import descend
+
 
 def make_step():
     model = nn.Sequential(
@@ -20,9 +22,6 @@ def make_step():
 
     def step():
         loss = nn.functional.cross_entropy(model(images), labels)
-        loss.item()
-        adam.zero_grad(set_to_none=True)
-        loss.backward()
-        adam.step()
+        descend(loss, adam)
 
     return step

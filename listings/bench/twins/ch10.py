@@ -6,6 +6,8 @@ listings/ch10_lora (adapt::train)."""
 import torch
 from torch import nn
 
+from harness import descend
+
 RANK, ALPHA = 4, 16.0
 
 
@@ -31,9 +33,6 @@ def make_step():
 
     def step():
         loss = nn.functional.cross_entropy(model(images), labels)
-        loss.item()
-        adam.zero_grad(set_to_none=True)
-        loss.backward()
-        adam.step()
+        descend(loss, adam)
 
     return step

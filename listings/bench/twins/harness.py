@@ -18,6 +18,15 @@ import time
 import torch
 
 
+def descend(loss, optimizer):
+    """The end of every twin's step, as on the Rust side: read the loss
+    (which waits for it), backpropagate, and let `optimizer` update."""
+    loss.item()
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--chapter", required=True)
