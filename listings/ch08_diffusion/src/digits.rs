@@ -143,9 +143,7 @@ fn fit<M: TensorCollection<f32, Cpu>>(
     let mut rng = StdRng::seed_from_u64(seed);
     let mut last = f32::NAN;
     for step in 1..=budget.steps {
-        let done = step as f64 / budget.steps as f64;
-        adam.cfg.lr =
-            budget.lr * 0.5 * (1.0 + (std::f64::consts::PI * done).cos());
+        adam.cfg.lr = budget.cosine_lr(step);
         let indices: Vec<usize> =
             (0..budget.batch).map(|_| rng.gen_range(0..count)).collect();
         let value = loss(model, &indices, model.alloc_grads());

@@ -90,6 +90,15 @@ pub struct Budget {
     pub lr: f64,
 }
 
+impl Budget {
+    /// The learning rate at step `step` of `1..=steps`: `lr` decayed to zero
+    /// on a cosine, lr · ½ (1 + cos(π step / steps)).
+    pub fn cosine_lr(&self, step: usize) -> f64 {
+        let done = step as f64 / self.steps as f64;
+        self.lr * 0.5 * (1.0 + (std::f64::consts::PI * done).cos())
+    }
+}
+
 // ANCHOR: train_step
 /// One Adam step on the simplified loss of Ho et al.:
 /// L = E_{t, x_0, ε} ‖ε − ε̂_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖².
@@ -151,10 +160,7 @@ pub fn train<const IN: usize, const H: usize, const D: usize>(
     let chunk = (budget.steps / 10).max(1);
     let mut sum = 0.0;
     for step in 1..=budget.steps {
-        // Cosine decay of the learning rate to zero.
-        let done = step as f64 / budget.steps as f64;
-        adam.cfg.lr =
-            budget.lr * 0.5 * (1.0 + (std::f64::consts::PI * done).cos());
+        adam.cfg.lr = budget.cosine_lr(step);
         let batch: Vec<[f32; D]> = (0..budget.batch)
             .map(|_| data[rng.gen_range(0..data.len())])
             .collect();
