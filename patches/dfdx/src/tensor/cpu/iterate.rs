@@ -24,6 +24,29 @@ impl<S: Shape> NdIndex<S> {
     }
 }
 
+/// dudl: the rows of a strided tensor, for kernels that loop over its last
+/// axis. Returns an index that yields the offset of each row's first element
+/// (rows in the order [NdIndex] visits elements), the row length, and the
+/// step between a row's elements: 1 when stored in order, 0 when broadcast.
+/// A rank-0 tensor is one row of one element.
+pub(crate) fn rows<S: Shape>(shape: S, strides: S::Concrete) -> (NdIndex<S>, usize, usize) {
+    if S::NUM_DIMS == 0 {
+        return (NdIndex::new(shape, strides), 1, 0);
+    }
+    let last = S::NUM_DIMS - 1;
+    let mut outer = shape.concrete();
+    let len = outer[last];
+    outer[last] = 1;
+    let index = NdIndex {
+        indices: Default::default(),
+        shape: outer,
+        strides,
+        next: Some(0),
+        contiguous: None,
+    };
+    (index, len, strides[last])
+}
+
 impl<S: Shape> NdIndex<S> {
     pub(crate) fn get_strided_index(&self, mut idx: usize) -> usize {
         let mut out = 0;
@@ -167,7 +190,10 @@ pub(crate) trait LendingIterator {
 }
 
 impl<'q, S: Shape, E> LendingIterator for StridedRefIter<'q, S, E> {
-    type Item<'a> = &'a E where Self: 'a;
+    type Item<'a>
+        = &'a E
+    where
+        Self: 'a;
     #[inline(always)]
     fn next(&'_ mut self) -> Option<Self::Item<'_>> {
         self.index.next().map(|i| &self.data[i])
@@ -175,7 +201,10 @@ impl<'q, S: Shape, E> LendingIterator for StridedRefIter<'q, S, E> {
 }
 
 impl<'q, S: Shape, E> LendingIterator for StridedMutIter<'q, S, E> {
-    type Item<'a> = &'a mut E where Self: 'a;
+    type Item<'a>
+        = &'a mut E
+    where
+        Self: 'a;
     #[inline(always)]
     fn next(&'_ mut self) -> Option<Self::Item<'_>> {
         self.index.next().map(|i| &mut self.data[i])
@@ -183,7 +212,10 @@ impl<'q, S: Shape, E> LendingIterator for StridedMutIter<'q, S, E> {
 }
 
 impl<'q, S: Shape, E> LendingIterator for StridedRefIndexIter<'q, S, E> {
-    type Item<'a> = (&'a E, S::Concrete) where Self: 'a;
+    type Item<'a>
+        = (&'a E, S::Concrete)
+    where
+        Self: 'a;
     #[inline(always)]
     fn next(&'_ mut self) -> Option<Self::Item<'_>> {
         self.index
@@ -193,7 +225,10 @@ impl<'q, S: Shape, E> LendingIterator for StridedRefIndexIter<'q, S, E> {
 }
 
 impl<'q, S: Shape, E> LendingIterator for StridedMutIndexIter<'q, S, E> {
-    type Item<'a> = (&'a mut E, S::Concrete) where Self: 'a;
+    type Item<'a>
+        = (&'a mut E, S::Concrete)
+    where
+        Self: 'a;
     #[inline(always)]
     fn next(&'_ mut self) -> Option<Self::Item<'_>> {
         self.index

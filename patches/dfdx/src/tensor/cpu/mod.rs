@@ -4,7 +4,7 @@ mod index;
 mod iterate;
 
 pub(crate) use index::index_to_i;
-pub(crate) use iterate::{LendingIterator, NdIndex};
+pub(crate) use iterate::{rows, LendingIterator, NdIndex};
 
 pub(crate) use device::CachableVec;
 pub use device::{Cpu, CpuError};

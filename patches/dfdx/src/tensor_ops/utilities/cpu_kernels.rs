@@ -4,7 +4,7 @@ use super::ops::{BinaryKernel, UnaryKernel};
 use crate::{
     shapes::{Dtype, Shape},
     tensor::{
-        cpu::{Cpu, LendingIterator, NdIndex},
+        cpu::{rows, Cpu},
         unique_id, Tensor, Tensorlike, ZerosTensor,
     },
 };
@@ -119,12 +119,29 @@ impl<E: Dtype, Op: BinaryDerivative<E>> BinaryKernel<Op, E> for Cpu {
         match (lhs, rhs) {
             (Cow::Borrowed(lhs), Cow::Borrowed(rhs)) => {
                 let mut out = self.try_zeros_like(&lhs.shape)?;
-                let mut lhs_iter = lhs.iter();
-                let mut rhs_iter = rhs.iter();
-                for o in out.buf_iter_mut() {
-                    let l = lhs_iter.next().unwrap();
-                    let r = rhs_iter.next().unwrap();
-                    *o = op.f(l, r);
+                // dudl: row by row (as in the backward) instead of an
+                // index per element; the same values in the same order.
+                let (mut lhs_rows, len, lhs_step) = rows(lhs.shape, lhs.strides);
+                let (mut rhs_rows, _, rhs_step) = rows(rhs.shape, rhs.strides);
+                if len == 0 {
+                    return Ok(out);
+                }
+                let out_buf = std::sync::Arc::make_mut(&mut out.data);
+                for out_row in out_buf.chunks_exact_mut(len) {
+                    let l0 = lhs_rows.next().unwrap();
+                    let r0 = rhs_rows.next().unwrap();
+                    if lhs_step == 1 && rhs_step == 1 {
+                        let l = &lhs.data[l0..l0 + len];
+                        let r = &rhs.data[r0..r0 + len];
+                        for ((o, l), r) in out_row.iter_mut().zip(l).zip(r) {
+                            *o = op.f(l, r);
+                        }
+                    } else {
+                        for (j, o) in out_row.iter_mut().enumerate() {
+                            let l = &lhs.data[l0 + j * lhs_step];
+                            *o = op.f(l, &rhs.data[r0 + j * rhs_step]);
+                        }
+                    }
                 }
                 Ok(out)
             }
@@ -136,16 +153,40 @@ impl<E: Dtype, Op: BinaryDerivative<E>> BinaryKernel<Op, E> for Cpu {
                     let rhs_count = std::sync::Arc::strong_count(&rhs.data);
                     if rhs_valid && (rhs_count == 1 || !lhs_valid || lhs_count != 1) {
                         rhs.id = unique_id();
-                        let mut lhs_idx = NdIndex::new(lhs.shape, lhs.strides);
-                        for r in rhs.buf_iter_mut() {
-                            *r = op.f(&lhs.data[lhs_idx.next().unwrap()], r);
+                        let (mut lhs_rows, len, step) = rows(lhs.shape, lhs.strides);
+                        if len > 0 {
+                            let buf = std::sync::Arc::make_mut(&mut rhs.data);
+                            for row in buf.chunks_exact_mut(len) {
+                                let l0 = lhs_rows.next().unwrap();
+                                if step == 1 {
+                                    for (r, l) in row.iter_mut().zip(&lhs.data[l0..l0 + len]) {
+                                        *r = op.f(l, r);
+                                    }
+                                } else {
+                                    for (j, r) in row.iter_mut().enumerate() {
+                                        *r = op.f(&lhs.data[l0 + j * step], r);
+                                    }
+                                }
+                            }
                         }
                         Ok(rhs)
                     } else {
                         lhs.id = unique_id();
-                        let mut rhs_idx = NdIndex::new(rhs.shape, rhs.strides);
-                        for l in lhs.buf_iter_mut() {
-                            *l = op.f(l, &rhs.data[rhs_idx.next().unwrap()]);
+                        let (mut rhs_rows, len, step) = rows(rhs.shape, rhs.strides);
+                        if len > 0 {
+                            let buf = std::sync::Arc::make_mut(&mut lhs.data);
+                            for row in buf.chunks_exact_mut(len) {
+                                let r0 = rhs_rows.next().unwrap();
+                                if step == 1 {
+                                    for (l, r) in row.iter_mut().zip(&rhs.data[r0..r0 + len]) {
+                                        *l = op.f(l, r);
+                                    }
+                                } else {
+                                    for (j, l) in row.iter_mut().enumerate() {
+                                        *l = op.f(l, &rhs.data[r0 + j * step]);
+                                    }
+                                }
+                            }
                         }
                         Ok(lhs)
                     }
@@ -170,32 +211,63 @@ impl<E: Dtype, Op: BinaryDerivative<E>> BinaryKernel<Op, E> for Cpu {
         grad_rhs: &mut Self::Vec,
         grad_out: &Self::Vec,
     ) -> Result<(), Self::Err> {
+        // dudl: row by row; each element's two gradients are accumulated
+        // in the same order as before, so results are unchanged.
+        let (mut lhs_rows, len, lhs_step) = rows(*lhs.shape(), lhs.strides());
+        let (mut rhs_rows, _, rhs_step) = rows(*rhs.shape(), rhs.strides());
+        if len == 0 {
+            return Ok(());
+        }
+        // NOTE: the outcome of this op is contiguous from forward
+        let out_rows = grad_out.chunks_exact(len);
         match (lhs.data(), rhs.data()) {
             (Some(lhs_buf), Some(rhs_buf)) => {
-                let mut lhs_idx = NdIndex::new(*lhs.shape(), lhs.strides());
-                let mut rhs_idx = NdIndex::new(*rhs.shape(), rhs.strides());
-                // NOTE: we can use .buf_iter() here because we know the outcome of this op is
-                // contiguous from forward
-                for &go in grad_out.iter() {
-                    let lhs_i = lhs_idx.next().unwrap();
-                    let rhs_i = rhs_idx.next().unwrap();
-                    let l = &lhs_buf[lhs_i];
-                    let r = &rhs_buf[rhs_i];
-                    grad_lhs[lhs_i] += op.dfdx(l, r) * go;
-                    grad_rhs[rhs_i] += op.dfdy(l, r) * go;
+                for go_row in out_rows {
+                    let l0 = lhs_rows.next().unwrap();
+                    let r0 = rhs_rows.next().unwrap();
+                    if lhs_step == 1 && rhs_step == 1 {
+                        let ls = &lhs_buf[l0..l0 + len];
+                        let rs = &rhs_buf[r0..r0 + len];
+                        let gl = &mut grad_lhs[l0..l0 + len];
+                        let gr = &mut grad_rhs[r0..r0 + len];
+                        for ((((l, r), gl), gr), &go) in
+                            ls.iter().zip(rs).zip(gl).zip(gr).zip(go_row)
+                        {
+                            *gl += op.dfdx(l, r) * go;
+                            *gr += op.dfdy(l, r) * go;
+                        }
+                        continue;
+                    }
+                    for (j, &go) in go_row.iter().enumerate() {
+                        let lhs_i = l0 + j * lhs_step;
+                        let rhs_i = r0 + j * rhs_step;
+                        let l = &lhs_buf[lhs_i];
+                        let r = &rhs_buf[rhs_i];
+                        grad_lhs[lhs_i] += op.dfdx(l, r) * go;
+                        grad_rhs[rhs_i] += op.dfdy(l, r) * go;
+                    }
                 }
             }
             (None, None) => {
                 assert!(Op::HAS_CONST_DF);
-                let mut lhs_idx = NdIndex::new(*lhs.shape(), lhs.strides());
-                let mut rhs_idx = NdIndex::new(*rhs.shape(), rhs.strides());
                 let dx = op.const_dfdx();
                 let dy = op.const_dfdy();
-                for &go in grad_out.iter() {
-                    let lhs_i = lhs_idx.next().unwrap();
-                    let rhs_i = rhs_idx.next().unwrap();
-                    grad_lhs[lhs_i] += dx * go;
-                    grad_rhs[rhs_i] += dy * go;
+                for go_row in out_rows {
+                    let l0 = lhs_rows.next().unwrap();
+                    let r0 = rhs_rows.next().unwrap();
+                    if lhs_step == 1 && rhs_step == 1 {
+                        let gl = &mut grad_lhs[l0..l0 + len];
+                        let gr = &mut grad_rhs[r0..r0 + len];
+                        for ((gl, gr), &go) in gl.iter_mut().zip(gr).zip(go_row) {
+                            *gl += dx * go;
+                            *gr += dy * go;
+                        }
+                        continue;
+                    }
+                    for (j, &go) in go_row.iter().enumerate() {
+                        grad_lhs[l0 + j * lhs_step] += dx * go;
+                        grad_rhs[r0 + j * rhs_step] += dy * go;
+                    }
                 }
             }
             _ => unreachable!(),
