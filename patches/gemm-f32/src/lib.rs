@@ -1,4 +1,5 @@
-#![cfg_attr(feature = "nightly", feature(stdsimd), feature(avx512_target_feature))]
+// dudl: the `nightly` feature's `#![feature(stdsimd, avx512_target_feature)]` is gone:
+// Rust 1.89 made AVX-512 stable (patches/README.md).
 
 pub mod gemm;
 pub mod microkernel;

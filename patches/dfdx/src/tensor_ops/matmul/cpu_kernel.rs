@@ -180,9 +180,25 @@ impl MatMulImpl<f32> for Cpu {
                 false,
                 false,
                 false,
-                gemm::Parallelism::Rayon(rayon::current_num_threads()),
+                parallelism(m.size() * k.size() * n.size()),
             )
         }
+    }
+}
+
+/// dudl: products of fewer than this many multiply-adds run on the calling
+/// thread. Below it, waking rayon's workers for each product costs more than
+/// the second thread saves (patches/README.md).
+#[cfg(feature = "cpu")]
+const PARALLEL_MIN_MULTIPLY_ADDS: usize = 1 << 24;
+
+/// dudl: how gemm may split a product of `multiply_adds` multiply-adds.
+#[cfg(feature = "cpu")]
+fn parallelism(multiply_adds: usize) -> gemm::Parallelism {
+    if multiply_adds < PARALLEL_MIN_MULTIPLY_ADDS {
+        gemm::Parallelism::None
+    } else {
+        gemm::Parallelism::Rayon(rayon::current_num_threads())
     }
 }
 
