@@ -392,6 +392,7 @@ pub fn train(budget: Budget) -> Result<Trained> {
         "the training budget needs steps and evaluations: {budget:?}"
     );
     let dev = Dev::seed_from_u64(budget.seed);
+    dev.enable_cache(); // reuse freed buffers instead of fresh pages
     let mut model = Reverser::with_design(&dev, budget.design);
     let mut adam = Adam::new(
         &model,

@@ -5,6 +5,10 @@
 //! `tensor_from_vec` brings its own buffer but also gives it to the cache when dropped, and no
 //! later `tensor_from_vec` takes one out: built once a step, such buffers pile up. Copying the
 //! data into a buffer taken from the cache keeps the books balanced.
+//!
+//! The book's patched dfdx (`patches/README.md`) now balances `tensor_from_vec` the same way.
+//! The convolution, the pooling and the batches of Chapters 3 and 9 keep this function:
+//! switched to `tensor_from_vec`, Chapter 9's training step measured about 12% slower.
 
 use dfdx::prelude::*;
 

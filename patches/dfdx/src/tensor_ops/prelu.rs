@@ -1,6 +1,6 @@
 use crate::{shapes::*, tensor::*};
 
-use super::{cmp::*, BroadcastTo, ChooseFrom, Device, TryMul};
+use super::{cmp::*, ChooseFrom, Device, TryMul};
 
 /// [Parametric Rectified Linear Unit (PReLU)](https://pytorch.org/docs/stable/generated/torch.nn.PReLU.html). `max(0, lhs) + rhs*min(0, lhs)`
 ///
@@ -73,9 +73,10 @@ where
 impl<S: Shape, E: Dtype, D: Device<E>, T: Tape<E, D>> TryPReLU<E> for Tensor<S, E, D, T> {
     /// See [prelu]
     fn try_prelu(self, rhs: E) -> Result<Self, Self::Err> {
-        let dev = self.device.clone();
-        let scale = dev.tensor(rhs).retaped::<T>().broadcast_like(self.shape());
-        let scaled = self.with_empty_tape().try_mul(scale)?;
+        // dudl: the negative side as a multiplication by a scalar (one unary
+        // op) instead of by a broadcast tensor whose gradient is then summed
+        // and thrown away; the same values and gradients.
+        let scaled = self.retaped::<T>().try_mul(rhs)?;
         self.try_lt(E::default())?.try_choose(scaled, self)
     }
 }

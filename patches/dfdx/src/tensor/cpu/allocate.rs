@@ -207,8 +207,25 @@ impl<E: Unit> TensorFromVec<E> for Cpu {
         if src.len() != num_elements {
             Err(CpuError::WrongNumElements)
         } else {
+            // dudl: with the allocation cache on, a dropped tensor's buffer goes
+            // into the cache. A buffer brought in by `src` would be one more
+            // each time, and nothing takes such buffers out again when no op
+            // allocates that size: memory grows without bound. So the data is
+            // copied into a buffer taken from the cache, when it has one.
+            let data = match self.cache.try_pop::<E>(num_elements) {
+                Some(allocation) => {
+                    // SAFETY: as in `try_alloc_elem`, which takes buffers from
+                    // the cache the same way (and overwrites them, as here).
+                    let mut data = unsafe {
+                        Vec::from_raw_parts(allocation.0 as *mut E, num_elements, num_elements)
+                    };
+                    data.copy_from_slice(&src);
+                    data
+                }
+                None => src,
+            };
             let src = CachableVec {
-                data: src,
+                data,
                 cache: self.cache.clone(),
             };
             Ok(Tensor {
