@@ -70,8 +70,6 @@ struct Row {
     chapter: &'static Chapter,
     /// Rust's times; `None` when the chapter has no step to time.
     rust: Option<Summary>,
-    /// Rust's times with the allocation cache on, where the chapter has it.
-    cached: Option<Summary>,
     /// PyTorch's times, or why there are none.
     torch: Result<Summary, String>,
     /// The full run: its wall time in seconds, and its longest phase.
@@ -92,8 +90,6 @@ struct Timed {
     rust: Summary,
     /// PyTorch's times, or why there are none.
     torch: Result<Summary, String>,
-    /// The Rust step with the allocation cache on, where the chapter has it.
-    cached: Option<Summary>,
     /// PyTorch's version, when the twin ran.
     version: Option<String>,
 }
@@ -110,8 +106,7 @@ fn time_step(
     let per_turn =
         bench::steps_per_turn(Summary::of(&warm).map_or(f64::NAN, |s| s.median), TURN_MS);
     let mut twin = Twin::start(chapter.id, threads, WARMUP).map_err(|e| format!("{e:#}"));
-    let mut cached_step = chapter.with_cache.map(|build| build()).transpose()?;
-    let (mut rust, mut torch, mut cached) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut rust, mut torch) = (Vec::new(), Vec::new());
     for turn in 0..TURNS {
         // Alternate who goes first, so neither side always follows the other.
         let twin_first = turn % 2 == 1;
@@ -125,17 +120,12 @@ fn time_step(
             torch.extend(t.time_steps(per_turn)?);
             std::thread::sleep(PAUSE);
         }
-        if let Some(other) = cached_step.as_mut() {
-            cached.extend(time_steps(per_turn, other)?);
-            std::thread::sleep(PAUSE);
-        }
     }
     let version = twin.as_ref().ok().map(|t| t.torch.clone());
     let torch = twin.and_then(|_| Summary::of(&torch).ok_or_else(|| "no PyTorch times".into()));
     Ok(Timed {
         rust: Summary::of(&rust).context("no Rust times")?,
         torch,
-        cached: Summary::of(&cached),
         version,
     })
 }
@@ -284,14 +274,6 @@ fn print_row(row: &Row) {
     if let (Some(_), Err(why)) = (&row.rust, &row.torch) {
         println!("      skipped: PyTorch twin not run: {why}");
     }
-    if let (Some(on), Some(off)) = (&row.cached, &row.rust) {
-        println!(
-            "      with the allocation cache: median {} ms, min {} ms ({:.2}x faster)",
-            ms_text(on.median),
-            ms_text(on.min),
-            off.median / on.median
-        );
-    }
     if let Some((label, seconds)) = row.full_run.as_ref().and_then(|r| r.longest.as_ref()) {
         println!("      longest phase of the full run: {label}, {seconds:.1} s");
     }
@@ -348,17 +330,6 @@ fn record(rows: &[Row], threads: usize, torch: Option<&str>) -> Result<()> {
         if let Some(r) = &row.rust {
             ms(&mut numbers, "rust_median", r.median);
             ms(&mut numbers, "rust_min", r.min);
-            if let Some(on) = &row.cached {
-                ms(&mut numbers, "cached_median", on.median);
-                ms(&mut numbers, "cached_min", on.min);
-                let key = format!("{id}_cached_speedup");
-                numbers.fixed(&key, r.median / on.median, 2);
-                if let Ok(t) = &row.torch {
-                    let key = format!("{id}_cached_ratio");
-                    let ratio = on.median / t.median;
-                    numbers.record(&key, ratio, ratio_text(ratio));
-                }
-            }
             if let Ok(t) = &row.torch {
                 ms(&mut numbers, "torch_median", t.median);
                 ms(&mut numbers, "torch_min", t.min);
@@ -401,13 +372,13 @@ fn run(options: Options) -> Result<()> {
     let mut torch_version = None;
     for &chapter in &options.chapters {
         let load = bench::load_average().unwrap_or(f64::NAN);
-        let (rust, torch, cached) = match chapter.build {
+        let (rust, torch) = match chapter.build {
             Some(build) => {
                 let timed = time_step(chapter, build, threads)?;
                 torch_version = torch_version.or(timed.version);
-                (Some(timed.rust), timed.torch, timed.cached)
+                (Some(timed.rust), timed.torch)
             }
-            None => (None, Err("no training step timed".to_string()), None),
+            None => (None, Err("no training step timed".to_string())),
         };
         let full_run = match &bin {
             Some(bin) => Some(full_run(bin, chapter)?),
@@ -416,7 +387,6 @@ fn run(options: Options) -> Result<()> {
         let row = Row {
             chapter,
             rust,
-            cached,
             torch,
             full_run,
             load,

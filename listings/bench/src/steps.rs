@@ -20,9 +20,6 @@ pub struct Chapter {
     pub step: &'static str,
     /// Builds the step; `None` when only the full run is timed.
     pub build: Option<fn() -> Result<Step>>,
-    /// The same step with dfdx's allocation cache on, to show what the
-    /// cache would buy (no chapter turns it on: see the appendix).
-    pub with_cache: Option<fn() -> Result<Step>>,
 }
 
 /// Every chapter, in order.
@@ -32,70 +29,60 @@ pub const CHAPTERS: &[Chapter] = &[
         krate: "ch01_fundamentals",
         step: "MLP 2-16-16-1, B=32, SGD",
         build: Some(ch01),
-        with_cache: None,
     },
     Chapter {
         id: "ch02",
         krate: "ch02_optimization",
         step: "MLP 64-32-32-10, B=32, Adam",
         build: Some(ch02),
-        with_cache: None,
     },
     Chapter {
         id: "ch03",
         krate: "ch03_cnn",
         step: "LeNet 28x28, B=32, Adam",
         build: Some(ch03),
-        with_cache: None,
     },
     Chapter {
         id: "ch04",
         krate: "ch04_rnn",
         step: "LSTM H=16, T=50, B=32, Adam",
         build: Some(ch04),
-        with_cache: None,
     },
     Chapter {
         id: "ch05",
         krate: "ch05_attention",
         step: "encoder-decoder, B=64, Adam",
         build: Some(ch05),
-        with_cache: Some(ch05_with_cache),
     },
     Chapter {
         id: "ch06",
         krate: "ch06_autoencoders",
         step: "VAE 784-128-16, B=100, Adam",
         build: Some(ch06),
-        with_cache: None,
     },
     Chapter {
         id: "ch07",
         krate: "ch07_gans",
         step: "digit GAN (D and G), B=64, Adam",
         build: Some(ch07),
-        with_cache: None,
     },
     Chapter {
         id: "ch08",
         krate: "ch08_diffusion",
         step: "pixel eps-MLP 228-256x3-196, B=128, Adam",
         build: Some(ch08),
-        with_cache: None,
     },
     Chapter {
         id: "ch09",
         krate: "ch09_explainability",
         step: "CNN 32x32 shapes, B=32, Adam",
         build: Some(ch09),
-        with_cache: None,
     },
     Chapter {
         id: "ch10",
         krate: "ch10_lora",
         step: "LoRA r=4 MLP 64-128-128-5, B=32",
         build: Some(ch10),
-        with_cache: None,
     },
 ];
 
@@ -236,22 +223,11 @@ fn ch04() -> Result<Step> {
 /// Chapter 5: one teacher-forced Adam step of the reverser on a batch of 64
 /// sequences of 10 digits (`train::train_step`, as the chapter calls it).
 fn ch05() -> Result<Step> {
-    ch05_step(false)
-}
-
-/// [`ch05`] with dfdx's allocation cache on.
-fn ch05_with_cache() -> Result<Step> {
-    ch05_step(true)
-}
-
-fn ch05_step(cache: bool) -> Result<Step> {
     use ch05_attention::reversal::{held_out_set, Sampler};
     use ch05_attention::train::{train_step, BATCH};
     use ch05_attention::transformer::{Design, Reverser};
     let dev = Dev::seed_from_u64(5);
-    if cache {
-        dev.enable_cache();
-    }
+    dev.enable_cache(); // as the chapter trains
     let mut model = Reverser::with_design(&dev, Design::FULL);
     let config = AdamConfig {
         lr: 1e-3,
