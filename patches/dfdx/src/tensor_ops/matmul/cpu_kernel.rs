@@ -159,48 +159,166 @@ impl MatMulImpl<f32> for Cpu {
         #[cfg(not(feature = "cpu"))]
         naive_gemm((m, k, n), accum, ap, astr, bp, bstr, cp, cstr);
 
+        // SAFETY: dfdx's matmul kernels pass pointers to buffers of these
+        // shapes and strides.
         #[cfg(feature = "cpu")]
         unsafe {
-            gemm::gemm(
-                m.size(),
-                n.size(),
-                k.size(),
-                cp,
-                cstr[1] as isize,
-                cstr[0] as isize,
+            gemm_f32(
+                (m.size(), k.size(), n.size()),
                 accum,
-                ap,
-                astr[1] as isize,
-                astr[0] as isize,
-                bp,
-                bstr[1] as isize,
-                bstr[0] as isize,
-                if accum { 1.0 } else { 0.0 },
-                1.0,
-                false,
-                false,
-                false,
-                parallelism(m.size() * k.size() * n.size()),
+                SendPtr(ap as *mut f32),
+                astr,
+                SendPtr(bp as *mut f32),
+                bstr,
+                SendPtr(cp),
+                cstr,
             )
-        }
+        };
     }
 }
 
-/// dudl: products of fewer than this many multiply-adds run on the calling
-/// thread. Below it, waking rayon's workers for each product costs more than
-/// the second thread saves (patches/README.md).
+/// dudl: a pointer the other half of a split product may use.
 #[cfg(feature = "cpu")]
-const PARALLEL_MIN_MULTIPLY_ADDS: usize = 1 << 24;
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
 
-/// dudl: how gemm may split a product of `multiply_adds` multiply-adds.
+// SAFETY: the two halves of a split product read the same inputs and write
+// disjoint parts of the output.
 #[cfg(feature = "cpu")]
-fn parallelism(multiply_adds: usize) -> gemm::Parallelism {
-    if multiply_adds < PARALLEL_MIN_MULTIPLY_ADDS {
+unsafe impl Send for SendPtr {}
+
+#[cfg(feature = "cpu")]
+impl SendPtr {
+    fn add(self, offset: usize) -> Self {
+        Self(self.0.wrapping_add(offset))
+    }
+}
+
+/// dudl: `c = a b` (`+= a b` when `accum`) for an `m × k` `a` and a `k × n` `b`,
+/// strides `[row, column]`. Products of at least `SPLIT_MIN_MULTIPLY_ADDS`
+/// are split in two along their longer side, one half on the helper thread
+/// (`crate::tensor::cpu::join`); the largest go to rayon as before. Every
+/// element of `c` is summed over `k` in the same order either way.
+///
+/// # Safety
+/// The pointers must address buffers of these shapes and strides, and `c`'s
+/// elements must be distinct.
+#[cfg(feature = "cpu")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_f32(
+    (m, k, n): (usize, usize, usize),
+    accum: bool,
+    a: SendPtr,
+    astr: [usize; 2],
+    b: SendPtr,
+    bstr: [usize; 2],
+    c: SendPtr,
+    cstr: [usize; 2],
+) {
+    let multiply_adds = m * k * n;
+    let split = (SPLIT_MIN_MULTIPLY_ADDS..PARALLEL_MIN_MULTIPLY_ADDS).contains(&multiply_adds);
+    let (half_n, half_m) = (split_point(n), split_point(m));
+    // SAFETY (each call): the halves address disjoint parts of `c`, inside
+    // the buffers the caller vouched for.
+    if split && n >= m && n >= 32 && same_sums(k, (m, n), (m, half_n), (m, n - half_n)) {
+        crate::tensor::cpu::join(
+            || unsafe { gemm_f32_once((m, k, half_n), accum, a, astr, b, bstr, c, cstr) },
+            move || {
+                let (b, c) = (b.add(half_n * bstr[1]), c.add(half_n * cstr[1]));
+                unsafe { gemm_f32_once((m, k, n - half_n), accum, a, astr, b, bstr, c, cstr) }
+            },
+        );
+    } else if split && m > n && m >= 32 && same_sums(k, (m, n), (half_m, n), (m - half_m, n)) {
+        crate::tensor::cpu::join(
+            || unsafe { gemm_f32_once((half_m, k, n), accum, a, astr, b, bstr, c, cstr) },
+            move || {
+                let (a, c) = (a.add(half_m * astr[0]), c.add(half_m * cstr[0]));
+                unsafe { gemm_f32_once((m - half_m, k, n), accum, a, astr, b, bstr, c, cstr) }
+            },
+        );
+    } else {
+        unsafe { gemm_f32_once((m, k, n), accum, a, astr, b, bstr, c, cstr) };
+    }
+}
+
+/// dudl: one call of `gemm` for the product `gemm_f32` describes.
+///
+/// # Safety
+/// As for `gemm_f32`.
+#[cfg(feature = "cpu")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_f32_once(
+    (m, k, n): (usize, usize, usize),
+    accum: bool,
+    a: SendPtr,
+    astr: [usize; 2],
+    b: SendPtr,
+    bstr: [usize; 2],
+    c: SendPtr,
+    cstr: [usize; 2],
+) {
+    let parallelism = if m * k * n < PARALLEL_MIN_MULTIPLY_ADDS {
         gemm::Parallelism::None
     } else {
         gemm::Parallelism::Rayon(rayon::current_num_threads())
+    };
+    // SAFETY: as the caller promised.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.0,
+            cstr[1] as isize,
+            cstr[0] as isize,
+            accum,
+            a.0,
+            astr[1] as isize,
+            astr[0] as isize,
+            b.0,
+            bstr[1] as isize,
+            bstr[0] as isize,
+            if accum { 1.0 } else { 0.0 },
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        )
     }
 }
+
+/// dudl: where to split a side of `len` (at least 32): about half, on a
+/// multiple of 16, the AVX-512 kernels' width.
+#[cfg(feature = "cpu")]
+fn split_point(len: usize) -> usize {
+    (len / 2).div_ceil(16) * 16
+}
+
+/// dudl: whether `gemm` sums over `k` in the same order for an `m × n` output
+/// as for its two parts `(m1, n1)` and `(m2, n2)`. It cuts `k` into blocks of
+/// at most 512, and picks the cut one way when both sides are at most 64 and
+/// another way otherwise; the blocks set the order of the sum.
+#[cfg(feature = "cpu")]
+fn same_sums(
+    k: usize,
+    whole: (usize, usize),
+    part1: (usize, usize),
+    part2: (usize, usize),
+) -> bool {
+    let small = |(m, n): (usize, usize)| m <= 64 && n <= 64;
+    k <= 512 || (small(whole) == small(part1) && small(whole) == small(part2))
+}
+
+/// dudl: products of at least this many multiply-adds are split between the
+/// calling thread and the helper thread.
+#[cfg(feature = "cpu")]
+const SPLIT_MIN_MULTIPLY_ADDS: usize = 1 << 20;
+
+/// dudl: products of at least this many multiply-adds go to rayon's threads,
+/// as dfdx sent every product.
+#[cfg(feature = "cpu")]
+const PARALLEL_MIN_MULTIPLY_ADDS: usize = 1 << 24;
 
 impl MatMulImpl<f64> for Cpu {
     #[inline]
