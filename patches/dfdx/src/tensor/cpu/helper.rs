@@ -48,11 +48,16 @@ struct JobSlot(UnsafeCell<Option<*mut (dyn FnMut() + Send)>>);
 // SAFETY: access is serialised by `STATE`, as described on `JobSlot`.
 unsafe impl Sync for JobSlot {}
 
-/// The helper thread, started on first use; `None` with a single thread.
+/// The helper thread, started on first use; `None` with a single thread
+/// (`RAYON_NUM_THREADS=1`, one processor, or dfdx without its `cpu` feature).
 fn helper() -> Option<&'static Thread> {
     HELPER
         .get_or_init(|| {
-            if rayon::current_num_threads() < 2 {
+            #[cfg(feature = "cpu")]
+            let threads = rayon::current_num_threads();
+            #[cfg(not(feature = "cpu"))]
+            let threads = 1;
+            if threads < 2 {
                 return None;
             }
             thread::Builder::new()
@@ -154,4 +159,36 @@ impl Drop for Finish {
             panic!("the helper thread's half of a kernel panicked");
         }
     }
+}
+
+/// Buffers of at least this many elements are worth splitting between two
+/// threads for an elementwise kernel (PyTorch's grain size is the same).
+pub(crate) const SPLIT_MIN_ELEMENTS: usize = 1 << 15;
+
+/// Runs `kernel(outputs, inputs)` on matching slices: whole when `outputs`
+/// are shorter than `SPLIT_MIN_ELEMENTS`, else on their two halves, one on
+/// the helper thread. `inputs` must be at least as long as `outputs[0]`,
+/// and all `outputs` as long as it; the kernel sees each at the same
+/// offsets. An elementwise kernel computes the same values either way.
+pub(crate) fn halves<E: Send + Sync, const M: usize, const N: usize>(
+    outputs: [&mut [E]; M],
+    inputs: [&[E]; N],
+    kernel: &(impl Fn([&mut [E]; M], [&[E]; N]) + Sync),
+) {
+    let len = outputs.first().map_or(0, |o| o.len());
+    let inputs = inputs.map(|i| &i[..len]);
+    if len < SPLIT_MIN_ELEMENTS {
+        return kernel(outputs, inputs);
+    }
+    let mid = len / 2;
+    let mut pairs = outputs.map(|o| {
+        let (first, second) = o.split_at_mut(mid);
+        (Some(first), Some(second))
+    });
+    let firsts = std::array::from_fn(|i| pairs[i].0.take().expect("split once"));
+    let seconds = std::array::from_fn(|i| pairs[i].1.take().expect("split once"));
+    join(
+        || kernel(firsts, inputs.map(|i| &i[..mid])),
+        || kernel(seconds, inputs.map(|i| &i[mid..])),
+    );
 }

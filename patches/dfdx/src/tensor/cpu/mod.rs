@@ -1,11 +1,10 @@
 mod allocate;
 mod device;
-#[cfg(feature = "cpu")]
 mod helper; // dudl
 mod index;
 mod iterate;
 
-#[cfg(feature = "cpu")]
+pub(crate) use helper::halves;
 pub(crate) use helper::join;
 pub(crate) use index::index_to_i;
 pub(crate) use iterate::{rows, LendingIterator, NdIndex};

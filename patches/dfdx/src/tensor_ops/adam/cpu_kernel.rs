@@ -1,7 +1,7 @@
 use super::{AdamConfig, AdamKernel, WeightDecay};
 use crate::{
     dtypes::{Dtype, NotMixedPrecision},
-    tensor::Cpu,
+    tensor::{cpu::halves, Cpu},
 };
 
 #[cfg(feature = "f16")]
@@ -65,27 +65,36 @@ impl<E: num_traits::Float + Dtype + NotMixedPrecision> AdamKernel<E> for Cpu {
         let eps = E::from_f64(cfg.eps).unwrap();
         let lr = E::from_f64(cfg.lr).unwrap();
 
-        for ((p, mut g), (m, v)) in param
-            .iter_mut()
-            .zip(grad.iter().cloned())
-            .zip(moment1.iter_mut().zip(moment2.iter_mut()))
-        {
-            if let Some(WeightDecay::L2(wd)) = cfg.weight_decay {
-                g += E::from_f64(wd).unwrap() * *p;
+        // dudl: the bias corrections once, not per element (in a closure the
+        // compiler no longer hoists them out of the loop); the same values.
+        let correction1 = (E::one() - betas[0].powi(t)).recip();
+        let correction2 = (E::one() - betas[1].powi(t)).recip();
+
+        // dudl: in two halves, one on the helper thread, when large.
+        let outputs = [&mut param[..], &mut moment1[..], &mut moment2[..]];
+        halves(outputs, [grad], &|[param, moment1, moment2], [grad]| {
+            for ((p, mut g), (m, v)) in param
+                .iter_mut()
+                .zip(grad.iter().cloned())
+                .zip(moment1.iter_mut().zip(moment2.iter_mut()))
+            {
+                if let Some(WeightDecay::L2(wd)) = cfg.weight_decay {
+                    g += E::from_f64(wd).unwrap() * *p;
+                }
+
+                *m = *m * betas[0] + g * (E::one() - betas[0]);
+                *v = *v * betas[1] + g.powi(2) * (E::one() - betas[1]);
+                let m_hat = *m * correction1;
+                let v_hat = *v * correction2;
+                g = lr * m_hat / (v_hat.sqrt() + eps);
+
+                if let Some(WeightDecay::Decoupled(wd)) = cfg.weight_decay {
+                    g += E::from_f64(wd * cfg.lr).unwrap() * *p;
+                }
+
+                *p -= g;
             }
-
-            *m = *m * betas[0] + g * (E::one() - betas[0]);
-            *v = *v * betas[1] + g.powi(2) * (E::one() - betas[1]);
-            let m_hat = *m * (E::one() - betas[0].powi(t)).recip();
-            let v_hat = *v * (E::one() - betas[1].powi(t)).recip();
-            g = lr * m_hat / (v_hat.sqrt() + eps);
-
-            if let Some(WeightDecay::Decoupled(wd)) = cfg.weight_decay {
-                g += E::from_f64(wd * cfg.lr).unwrap() * *p;
-            }
-
-            *p -= g;
-        }
+        });
         Ok(())
     }
 }

@@ -4,7 +4,7 @@ use super::ops::{BinaryKernel, UnaryKernel};
 use crate::{
     shapes::{Dtype, Shape},
     tensor::{
-        cpu::{rows, Cpu},
+        cpu::{halves, rows, Cpu},
         unique_id, Tensor, Tensorlike, ZerosTensor,
     },
 };
@@ -43,7 +43,7 @@ pub trait BinaryDerivative<E>: std::fmt::Debug {
     }
 }
 
-impl<E: Dtype, Op: UnaryDerivative<E>> UnaryKernel<Op, E> for Cpu {
+impl<E: Dtype, Op: UnaryDerivative<E> + Sync> UnaryKernel<Op, E> for Cpu {
     const BACKWARD_WITHOUT_INP: bool = Op::DF_USES_FX;
     const BACKWARD_WITHOUT_DATA: bool = Op::HAS_CONST_DF;
 
@@ -72,9 +72,13 @@ impl<E: Dtype, Op: UnaryDerivative<E>> UnaryKernel<Op, E> for Cpu {
         };
         // NOTE: we can iterate over buf here because we know inp & out
         // have exact same strides due to clone.
-        for x in out.buf_iter_mut() {
-            *x = op.f(x);
-        }
+        // dudl: in two halves, one on the helper thread, when large.
+        let buf = std::sync::Arc::make_mut(&mut out.data);
+        halves([&mut buf[..]], [], &|[out], []| {
+            for x in out.iter_mut() {
+                *x = op.f(x);
+            }
+        });
         Ok(out)
     }
     fn backward<S: Shape>(
@@ -85,22 +89,41 @@ impl<E: Dtype, Op: UnaryDerivative<E>> UnaryKernel<Op, E> for Cpu {
         out: &impl Tensorlike<S, E, Self>,
         grad_out: &Self::Vec,
     ) -> Result<(), Self::Err> {
+        // dudl: in two halves, one on the helper thread, when large.
         match (inp.data(), out.data()) {
             (None, None) => {
                 let df = op.const_df();
-                for (i, x) in grad_inp.iter_mut().enumerate() {
-                    *x += df * grad_out[i];
-                }
+                halves(
+                    [&mut grad_inp[..]],
+                    [grad_out],
+                    &|[grad_inp], [grad_out]| {
+                        for (x, go) in grad_inp.iter_mut().zip(grad_out) {
+                            *x += df * *go;
+                        }
+                    },
+                );
             }
             (None, Some(out)) => {
-                for (i, x) in grad_inp.iter_mut().enumerate() {
-                    *x += op.df(&out[i]) * grad_out[i];
-                }
+                halves(
+                    [&mut grad_inp[..]],
+                    [out, grad_out],
+                    &|[grad_inp], [out, grad_out]| {
+                        for ((x, fx), go) in grad_inp.iter_mut().zip(out).zip(grad_out) {
+                            *x += op.df(fx) * *go;
+                        }
+                    },
+                );
             }
             (Some(inp), None) => {
-                for (i, x) in grad_inp.iter_mut().enumerate() {
-                    *x += op.df(&inp[i]) * grad_out[i];
-                }
+                halves(
+                    [&mut grad_inp[..]],
+                    [inp, grad_out],
+                    &|[grad_inp], [inp, grad_out]| {
+                        for ((x, i), go) in grad_inp.iter_mut().zip(inp).zip(grad_out) {
+                            *x += op.df(i) * *go;
+                        }
+                    },
+                );
             }
             _ => unreachable!(),
         }
@@ -108,7 +131,7 @@ impl<E: Dtype, Op: UnaryDerivative<E>> UnaryKernel<Op, E> for Cpu {
     }
 }
 
-impl<E: Dtype, Op: BinaryDerivative<E>> BinaryKernel<Op, E> for Cpu {
+impl<E: Dtype, Op: BinaryDerivative<E> + Sync> BinaryKernel<Op, E> for Cpu {
     const BACKWARD_WITHOUT_DATA: bool = Op::HAS_CONST_DF;
     fn forward<S: Shape>(
         &self,
@@ -119,6 +142,21 @@ impl<E: Dtype, Op: BinaryDerivative<E>> BinaryKernel<Op, E> for Cpu {
         match (lhs, rhs) {
             (Cow::Borrowed(lhs), Cow::Borrowed(rhs)) => {
                 let mut out = self.try_zeros_like(&lhs.shape)?;
+                // dudl: both stored in order: one slice loop, in two halves
+                // (one on the helper thread) when large.
+                if in_order(lhs) && in_order(rhs) {
+                    let out_buf = std::sync::Arc::make_mut(&mut out.data);
+                    halves(
+                        [&mut out_buf[..]],
+                        [&lhs.data, &rhs.data],
+                        &|[out], [l, r]| {
+                            for ((o, l), r) in out.iter_mut().zip(l).zip(r) {
+                                *o = op.f(l, r);
+                            }
+                        },
+                    );
+                    return Ok(out);
+                }
                 // dudl: row by row (as in the backward) instead of an
                 // index per element; the same values in the same order.
                 let (mut lhs_rows, len, lhs_step) = rows(lhs.shape, lhs.strides);
@@ -220,7 +258,38 @@ impl<E: Dtype, Op: BinaryDerivative<E>> BinaryKernel<Op, E> for Cpu {
         }
         // NOTE: the outcome of this op is contiguous from forward
         let out_rows = grad_out.chunks_exact(len);
+        let lhs_in_order = lhs.strides() == lhs.shape().strides();
+        let rhs_in_order = rhs.strides() == rhs.shape().strides();
+        let whole = |buf: &[E]| buf.len() == grad_out.len();
         match (lhs.data(), rhs.data()) {
+            (Some(lhs_buf), Some(rhs_buf))
+                if lhs_in_order
+                    && rhs_in_order
+                    && whole(lhs_buf)
+                    && whole(rhs_buf)
+                    && whole(grad_lhs)
+                    && whole(grad_rhs) =>
+            {
+                // dudl: one slice loop, in two halves (one on the helper
+                // thread) when large.
+                let outputs = [&mut grad_lhs[..], &mut grad_rhs[..]];
+                halves(
+                    outputs,
+                    [lhs_buf, rhs_buf, grad_out],
+                    &|[gl, gr], [ls, rs, go]| {
+                        for ((((l, r), gl), gr), &go) in ls
+                            .iter()
+                            .zip(rs)
+                            .zip(gl.iter_mut())
+                            .zip(gr.iter_mut())
+                            .zip(go)
+                        {
+                            *gl += op.dfdx(l, r) * go;
+                            *gr += op.dfdy(l, r) * go;
+                        }
+                    },
+                );
+            }
             (Some(lhs_buf), Some(rhs_buf)) => {
                 for go_row in out_rows {
                     let l0 = lhs_rows.next().unwrap();
@@ -274,4 +343,10 @@ impl<E: Dtype, Op: BinaryDerivative<E>> BinaryKernel<Op, E> for Cpu {
         }
         Ok(())
     }
+}
+
+/// dudl: whether `t` is stored in order: its buffer holds its elements, row
+/// after row, and nothing else.
+fn in_order<S: Shape, E: Dtype>(t: &Tensor<S, E, Cpu>) -> bool {
+    t.strides == t.shape.strides() && t.data.len() == t.shape.num_elements()
 }
