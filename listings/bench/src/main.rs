@@ -368,31 +368,38 @@ fn run(options: Options) -> Result<()> {
         None
     };
     print_header(threads);
+    // Every step first, then every full run: a full run keeps both cores busy
+    // for up to a minute, and the step timed right after it would share the
+    // machine with what it leaves behind.
     let mut rows = Vec::new();
     let mut torch_version = None;
     for &chapter in &options.chapters {
         let load = bench::load_average().unwrap_or(f64::NAN);
         let (rust, torch) = match chapter.build {
             Some(build) => {
+                eprintln!("{}: timing the training step …", chapter.id);
                 let timed = time_step(chapter, build, threads)?;
                 torch_version = torch_version.or(timed.version);
                 (Some(timed.rust), timed.torch)
             }
             None => (None, Err("no training step timed".to_string())),
         };
-        let full_run = match &bin {
-            Some(bin) => Some(full_run(bin, chapter)?),
-            None => None,
-        };
-        let row = Row {
+        rows.push(Row {
             chapter,
             rust,
             torch,
-            full_run,
+            full_run: None,
             load,
-        };
-        print_row(&row);
-        rows.push(row);
+        });
+    }
+    if let Some(bin) = &bin {
+        for row in &mut rows {
+            eprintln!("{}: the full run …", row.chapter.id);
+            row.full_run = Some(full_run(bin, row.chapter)?);
+        }
+    }
+    for row in &rows {
+        print_row(row);
     }
     println!("ratio = Rust median / PyTorch median; load = 1-minute load average at the start");
     if options.record {
