@@ -253,6 +253,7 @@ fn ch06() -> Result<Step> {
     use ch06_autoencoders::{Dev, LATENT};
     use dudl::data::mnist::PIXELS;
     let dev = Dev::seed_from_u64(12);
+    dev.enable_cache(); // as `train_vae` does
     let mut vae = Vae::<LATENT>::build(&dev);
     let config = AdamConfig {
         lr: 1e-3,

@@ -137,6 +137,7 @@ fn train_ae<const L: usize>(
     label: &str,
 ) -> Result<Autoencoder<L>> {
     let dev = Dev::seed_from_u64(seed);
+    dev.enable_cache(); // reuse freed buffers instead of fresh pages
     let mut ae = dev.build_module::<AutoencoderArch<L>, f32>();
     let mut rng = StdRng::seed_from_u64(seed);
     let epochs = budget.ae_epochs;
@@ -163,6 +164,7 @@ fn train_vae<const L: usize>(
     label: &str,
 ) -> Result<(Vae<L>, train::Curve)> {
     let dev = Dev::seed_from_u64(seed);
+    dev.enable_cache(); // reuse freed buffers instead of fresh pages
     let mut vae = Vae::<L>::build(&dev);
     let epochs = budget.vae_epochs;
     let curve = train::fit(
