@@ -258,18 +258,9 @@ impl<E: Dtype, Op: BinaryDerivative<E> + Sync> BinaryKernel<Op, E> for Cpu {
         }
         // NOTE: the outcome of this op is contiguous from forward
         let out_rows = grad_out.chunks_exact(len);
-        let lhs_in_order = lhs.strides() == lhs.shape().strides();
-        let rhs_in_order = rhs.strides() == rhs.shape().strides();
-        let whole = |buf: &[E]| buf.len() == grad_out.len();
         match (lhs.data(), rhs.data()) {
-            (Some(lhs_buf), Some(rhs_buf))
-                if lhs_in_order
-                    && rhs_in_order
-                    && whole(lhs_buf)
-                    && whole(rhs_buf)
-                    && whole(grad_lhs)
-                    && whole(grad_rhs) =>
-            {
+            // (Each gradient is as long as its tensor's buffer.)
+            (Some(lhs_buf), Some(rhs_buf)) if in_order(lhs) && in_order(rhs) => {
                 // dudl: one slice loop, in two halves (one on the helper
                 // thread) when large.
                 let outputs = [&mut grad_lhs[..], &mut grad_rhs[..]];
@@ -347,6 +338,6 @@ impl<E: Dtype, Op: BinaryDerivative<E> + Sync> BinaryKernel<Op, E> for Cpu {
 
 /// dudl: whether `t` is stored in order: its buffer holds its elements, row
 /// after row, and nothing else.
-fn in_order<S: Shape, E: Dtype>(t: &Tensor<S, E, Cpu>) -> bool {
-    t.strides == t.shape.strides() && t.data.len() == t.shape.num_elements()
+fn in_order<S: Shape, E: Dtype>(t: &impl Tensorlike<S, E, Cpu>) -> bool {
+    t.strides() == t.shape().strides() && t.len() == t.shape().num_elements()
 }
