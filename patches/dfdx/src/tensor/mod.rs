@@ -160,6 +160,7 @@ pub(crate) use storage_traits::{OneFillStorage, ZeroFillStorage};
 pub(crate) use tensorlike::Tensorlike;
 
 pub use cpu::{Cpu, CpuError};
+pub use cpu::join as cpu_join; // dudl
 #[cfg(not(feature = "cuda"))]
 pub type AutoDevice = Cpu;
 

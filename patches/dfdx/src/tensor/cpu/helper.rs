@@ -95,8 +95,9 @@ fn helper_loop() {
 }
 
 /// Runs `left` here and `right` on the helper thread; returns when both are
-/// done. Panics if either panicked.
-pub(crate) fn join(left: impl FnOnce(), right: impl FnOnce() + Send) {
+/// done. Panics if either panicked. Public as `dfdx::tensor::cpu_join` for the
+/// book's convolution and pooling.
+pub fn join(left: impl FnOnce(), right: impl FnOnce() + Send) {
     let helper = match helper() {
         Some(helper) => helper,
         None => return both_here(left, right),

@@ -5,7 +5,7 @@ mod index;
 mod iterate;
 
 pub(crate) use helper::halves;
-pub(crate) use helper::join;
+pub use helper::join; // dudl: public for the book's convolution (dfdx::tensor::cpu_join)
 pub(crate) use index::index_to_i;
 pub(crate) use iterate::{rows, LendingIterator, NdIndex};
 
