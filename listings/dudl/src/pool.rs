@@ -8,9 +8,8 @@
 
 use dfdx::nn::{Module, NonMutableModule, ZeroSizedModule};
 use dfdx::shapes::{Axes2, Const, Dtype, HasShape, Shape};
-use dfdx::tensor::{Cpu, CpuError, HasErr, PutTape, SplitTape, Tape, Tensor};
+use dfdx::tensor::{cpu_join, Cpu, CpuError, HasErr, PutTape, SplitTape, Tape, Tensor};
 use dfdx::tensor_ops::{Device, GenericUpscale2D, MeanTo, ReshapeTo, UpscaleMethod};
-use rayon::prelude::*;
 
 pub use crate::conv::composite::PoolKind;
 use crate::conv::{Images, ShapeError, Window2D};
@@ -93,26 +92,55 @@ fn window_pixels(win: &Window2D, corner: usize) -> impl Iterator<Item = usize> +
     })
 }
 
-/// Pooling forward on the CPU, one plane `(b, c)` per rayon task.
+/// Pooling forward on the CPU: the first half of the planes `(b, c)` here, the second on the
+/// patched dfdx's helper thread (each plane's result is the same on either).
 fn cpu_pool_forward<E: Dtype>(x: &[E], kind: PoolKind, win: &Window2D) -> (Vec<E>, ArgMax) {
     let planes = x.len() / win.in_pixels();
     let mut out = vec![E::default(); planes * win.out_pixels()];
     let mut arg = vec![0; if kind == PoolKind::Max { out.len() } else { 0 }];
-    let inputs = x.par_chunks(win.in_pixels());
-    let outputs = out.par_chunks_mut(win.out_pixels());
+    let half = planes / 2;
+    let (x_first, x_second) = x.split_at(half * win.in_pixels());
+    let (out_first, out_second) = out.split_at_mut(half * win.out_pixels());
     match kind {
-        PoolKind::Max => inputs
-            .zip(outputs)
-            .zip(arg.par_chunks_mut(win.out_pixels()))
-            .for_each(|((plane, o), a)| max_plane(win, plane, o, a)),
-        PoolKind::Avg => inputs
-            .zip(outputs)
-            .for_each(|(plane, o)| avg_plane(win, plane, o)),
+        PoolKind::Max => {
+            let (arg_first, arg_second) = arg.split_at_mut(half * win.out_pixels());
+            cpu_join(
+                || max_planes(win, x_first, out_first, arg_first),
+                || max_planes(win, x_second, out_second, arg_second),
+            );
+        }
+        PoolKind::Avg => cpu_join(
+            || avg_planes(win, x_first, out_first),
+            || avg_planes(win, x_second, out_second),
+        ),
     }
     (out, arg)
 }
 
-/// Adds `dX` for `dY` into `dx`: max sends each `dY` to its argmax, average spreads it evenly.
+/// [`max_plane`] on each plane of `x`.
+fn max_planes<E: Dtype>(win: &Window2D, x: &[E], out: &mut [E], arg: &mut [usize]) {
+    let outputs = out.chunks_exact_mut(win.out_pixels());
+    for ((plane, o), a) in x
+        .chunks_exact(win.in_pixels())
+        .zip(outputs)
+        .zip(arg.chunks_exact_mut(win.out_pixels()))
+    {
+        max_plane(win, plane, o, a);
+    }
+}
+
+/// [`avg_plane`] on each plane of `x`.
+fn avg_planes<E: Dtype>(win: &Window2D, x: &[E], out: &mut [E]) {
+    for (plane, o) in x
+        .chunks_exact(win.in_pixels())
+        .zip(out.chunks_exact_mut(win.out_pixels()))
+    {
+        avg_plane(win, plane, o);
+    }
+}
+
+/// Adds `dX` for `dY` into `dx`: max sends each `dY` to its argmax, average spreads it evenly;
+/// the two halves of the planes on two threads, as forward.
 fn cpu_pool_backward<E: Dtype>(
     dy: &[E],
     arg: &[usize],
@@ -120,21 +148,43 @@ fn cpu_pool_backward<E: Dtype>(
     win: &Window2D,
     dx: &mut [E],
 ) {
-    let area = E::from_usize(win.kernel * win.kernel).expect("window area fits the dtype");
-    let grads = dx
-        .par_chunks_mut(win.in_pixels())
-        .zip(dy.par_chunks(win.out_pixels()));
+    let half = dx.len() / win.in_pixels() / 2;
+    let (dy_first, dy_second) = dy.split_at(half * win.out_pixels());
+    let (dx_first, dx_second) = dx.split_at_mut(half * win.in_pixels());
     match kind {
-        PoolKind::Max => grads
-            .zip(arg.par_chunks(win.out_pixels()))
-            .for_each(|((dx, dy), a)| {
-                dy.iter().zip(a).for_each(|(&g, &idx)| dx[idx] += g);
-            }),
-        PoolKind::Avg => grads.for_each(|(dx, dy)| {
-            for (&g, corner) in dy.iter().zip(window_corners(win)) {
-                window_pixels(win, corner).for_each(|idx| dx[idx] += g / area);
-            }
-        }),
+        PoolKind::Max => {
+            let (arg_first, arg_second) = arg.split_at(half * win.out_pixels());
+            cpu_join(
+                || max_backward(win, dy_first, arg_first, dx_first),
+                || max_backward(win, dy_second, arg_second, dx_second),
+            );
+        }
+        PoolKind::Avg => cpu_join(
+            || avg_backward(win, dy_first, dx_first),
+            || avg_backward(win, dy_second, dx_second),
+        ),
+    }
+}
+
+/// Max pooling's backward on each plane: each `dY` to its window's argmax.
+fn max_backward<E: Dtype>(win: &Window2D, dy: &[E], arg: &[usize], dx: &mut [E]) {
+    let planes = dx.chunks_exact_mut(win.in_pixels());
+    for ((dx, dy), a) in planes
+        .zip(dy.chunks_exact(win.out_pixels()))
+        .zip(arg.chunks_exact(win.out_pixels()))
+    {
+        dy.iter().zip(a).for_each(|(&g, &idx)| dx[idx] += g);
+    }
+}
+
+/// Average pooling's backward on each plane: each `dY / K²` to every pixel of its window.
+fn avg_backward<E: Dtype>(win: &Window2D, dy: &[E], dx: &mut [E]) {
+    let area = E::from_usize(win.kernel * win.kernel).expect("window area fits the dtype");
+    let planes = dx.chunks_exact_mut(win.in_pixels());
+    for (dx, dy) in planes.zip(dy.chunks_exact(win.out_pixels())) {
+        for (&g, corner) in dy.iter().zip(window_corners(win)) {
+            window_pixels(win, corner).for_each(|idx| dx[idx] += g / area);
+        }
     }
 }
 

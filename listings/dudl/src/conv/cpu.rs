@@ -1,5 +1,5 @@
 //! The CPU convolution: im2col + one matrix product per image forward, products + col2im
-//! backward, images spread over the cores with rayon. The products run on an AVX-512 kernel
+//! backward, the two halves of a batch on two threads. The products run on an AVX-512 kernel
 //! for `f32` where the CPU has AVX-512F, on the `gemm` crate otherwise (see `matmul.rs`).
 //!
 //! Shapes, for one image of the batch (`L = OH·OW`, `CKK = C·K·K`):
@@ -7,16 +7,17 @@
 //! - backward: `dWᵀ += col(X) · dYᵀ`, `db += Σ_L dY`, `dX += col2im(Wᵀ · dY)`
 
 use dfdx::shapes::{Const, Dtype, HasShape, Rank1, Rank4};
-use dfdx::tensor::{Cpu, CpuError, PutTape, SplitTape, Tape, Tensor};
+use dfdx::tensor::{cpu_join, Cpu, CpuError, PutTape, SplitTape, Tape, Tensor};
 use dfdx::tensor_ops::ReshapeTo;
 use gemm::Parallelism;
-use rayon::prelude::*;
 
 use super::matmul::{matmul_into, MatRef};
+use super::scratch::Scratch;
 use super::window::Window2D;
 use super::Images;
 
 pub use super::matmul::GemmFloat;
+pub use super::scratch::Pooled;
 
 /// `dst[n] = src[n·stride]` for every `n` of `dst`.
 fn copy_strided<E: Dtype>(src: &[E], stride: usize, dst: &mut [E]) {
@@ -111,10 +112,11 @@ impl ConvDims {
         self.patch_len() * self.win.out_pixels()
     }
 
-    /// Images go to rayon's threads; with fewer images than threads, gemm splits each product.
+    /// A batch's two halves go to two threads (see [`first_half`]), each product on one; a
+    /// single image has no halves, so gemm splits its products over rayon's threads instead.
     fn gemm_parallelism(&self) -> Parallelism {
         let threads = rayon::current_num_threads();
-        if self.batch >= threads {
+        if self.batch >= 2 || threads < 2 {
             Parallelism::None
         } else {
             Parallelism::Rayon(threads)
@@ -122,36 +124,62 @@ impl ConvDims {
     }
 }
 
-/// `Y = W · col(X) + b` for every image.
-fn forward<E: GemmFloat>(dims: ConvDims, x: &[E], w: &[E], b: &[E]) -> Vec<E> {
-    let (l, par) = (dims.win.out_pixels(), dims.gemm_parallelism());
-    let mut y = vec![E::default(); dims.batch * dims.out_len()];
-    y.par_chunks_mut(dims.out_len().max(1))
-        .zip(x.par_chunks(dims.image_len().max(1)))
-        .for_each_init(
-            || vec![E::default(); dims.col_len()],
-            |col, (y_img, x_img)| {
-                im2col(&dims.win, x_img, col);
-                for (row, &bias) in y_img.chunks_exact_mut(l).zip(b) {
-                    row.fill(bias);
-                }
-                let w = MatRef::row_major(w, dims.chan_out, dims.patch_len());
-                let col = MatRef::row_major(col, dims.patch_len(), l);
-                matmul_into(w, col, y_img, true, par);
-            },
-        );
+/// The images `0..B/2` and `B/2..B` of a batch, the second half run on the patched dfdx's
+/// helper thread, which stays awake between the layers of a step (`patches/README.md`).
+/// Whatever the number of cores, the gradients are summed over these two halves, so they are
+/// the same bits on one core as on many.
+fn first_half(batch: usize) -> usize {
+    batch / 2
+}
+
+/// `Y = W · col(X) + b` for every image, the two halves of the batch on two threads.
+fn forward<E: GemmFloat>(dims: ConvDims, x: &[E], w: &[E], b: &[E]) -> Scratch<E> {
+    let mut y = Scratch::new(dims.batch * dims.out_len());
+    let half = first_half(dims.batch);
+    let (x_first, x_second) = x.split_at(half * dims.image_len());
+    let (y_first, y_second) = y.split_at_mut(half * dims.out_len());
+    let (mut col_first, mut col_second) =
+        (Scratch::new(dims.col_len()), Scratch::new(dims.col_len()));
+    cpu_join(
+        || forward_images(&dims, x_first, w, b, y_first, &mut col_first),
+        || forward_images(&dims, x_second, w, b, y_second, &mut col_second),
+    );
     y
 }
 
-/// Per-thread sums of the parameter gradients, with the thread's scratch columns.
-struct ParamGrads<E> {
+/// `Y = W · col(X) + b` for the images in `x`, one after another.
+fn forward_images<E: GemmFloat>(
+    dims: &ConvDims,
+    x: &[E],
+    w: &[E],
+    b: &[E],
+    y: &mut [E],
+    col: &mut [E],
+) {
+    let (l, par) = (dims.win.out_pixels(), dims.gemm_parallelism());
+    let images = x.chunks_exact(dims.image_len().max(1));
+    for (y_img, x_img) in y.chunks_exact_mut(dims.out_len().max(1)).zip(images) {
+        im2col(&dims.win, x_img, col);
+        for (row, &bias) in y_img.chunks_exact_mut(l).zip(b) {
+            row.fill(bias);
+        }
+        let w = MatRef::row_major(w, dims.chan_out, dims.patch_len());
+        let col = MatRef::row_major(col, dims.patch_len(), l);
+        matmul_into(w, col, y_img, true, par);
+    }
+}
+
+/// One half-batch's sums of the parameter gradients, and scratch for one image at a time.
+struct ParamGrads<E: GemmFloat> {
     /// `dWᵀ (C·K·K, O)`: the products run faster on contiguous rows of `dYᵀ`.
     weight_t: Vec<E>,
     bias: Vec<E>,
-    col: Vec<E>,
-    grad_col: Vec<E>,
+    col: Scratch<E>,
+    grad_col: Scratch<E>,
     /// `dYᵀ (OH·OW, O)` of the current image.
-    dy_t: Vec<E>,
+    dy_t: Scratch<E>,
+    /// `Σ_L dY (O)` of the current image.
+    image_bias: Vec<E>,
 }
 
 impl<E: GemmFloat> ParamGrads<E> {
@@ -159,9 +187,10 @@ impl<E: GemmFloat> ParamGrads<E> {
         Self {
             weight_t: vec![E::default(); dims.patch_len() * dims.chan_out],
             bias: vec![E::default(); dims.chan_out],
-            col: vec![E::default(); dims.col_len()],
-            grad_col: vec![E::default(); dims.col_len()],
-            dy_t: vec![E::default(); dims.out_len()],
+            col: Scratch::new(dims.col_len()),
+            grad_col: Scratch::new(dims.col_len()),
+            dy_t: Scratch::new(dims.out_len()),
+            image_bias: vec![E::default(); dims.chan_out],
         }
     }
 
@@ -174,9 +203,7 @@ impl<E: GemmFloat> ParamGrads<E> {
         let col = MatRef::row_major(&self.col, ckk, l);
         let dy_t = MatRef::row_major(&self.dy_t, l, o);
         matmul_into(col, dy_t, &mut self.weight_t, true, par);
-        for (db, row) in self.bias.iter_mut().zip(dy.chunks_exact(l)) {
-            *db += row.iter().fold(E::default(), |acc, &v| acc + v);
-        }
+        add_row_sums(&self.dy_t, &mut self.image_bias, &mut self.bias);
         let w_t = MatRef::transposed(w, ckk, o);
         matmul_into(
             w_t,
@@ -188,6 +215,19 @@ impl<E: GemmFloat> ParamGrads<E> {
         col2im_add(&dims.win, &self.grad_col, dx);
     }
 
+    /// Adds the images of `x`, one after another.
+    fn add_images(&mut self, dims: &ConvDims, w: &[E], x: &[E], dy: &[E], dx: &mut [E]) {
+        let images = x.chunks_exact(dims.image_len().max(1));
+        let grads_out = dy.chunks_exact(dims.out_len().max(1));
+        for ((dx_img, x_img), dy_img) in dx
+            .chunks_exact_mut(dims.image_len().max(1))
+            .zip(images)
+            .zip(grads_out)
+        {
+            self.add_image(dims, w, x_img, dy_img, dx_img);
+        }
+    }
+
     fn merge(mut self, other: Self) -> Self {
         add_assign(&mut self.weight_t, &other.weight_t);
         add_assign(&mut self.bias, &other.bias);
@@ -195,11 +235,23 @@ impl<E: GemmFloat> ParamGrads<E> {
     }
 }
 
+/// `total += Σ_l m[l]` over the rows `m[l]` of the row-major `m (L, O)`, `O = sum.len()`.
+/// Each column is summed in row order into `sum` first, the order in which `Σ_L dY` of one
+/// image was always summed, but the columns side by side in SIMD lanes.
+fn add_row_sums<E: Dtype>(m: &[E], sum: &mut [E], total: &mut [E]) {
+    sum.fill(E::default());
+    for row in m.chunks_exact(sum.len().max(1)) {
+        add_assign(sum, row);
+    }
+    add_assign(total, sum);
+}
+
 fn add_assign<E: Dtype>(dst: &mut [E], src: &[E]) {
     dst.iter_mut().zip(src).for_each(|(d, &s)| *d += s);
 }
 
-/// Adds `dX` into `dx` and returns `(dW, db)`.
+/// Adds `dX` into `dx` and returns `(dW, db)`: each half of the batch summed on its own
+/// thread, then the second half's sums added to the first's.
 fn backward<E: GemmFloat>(
     dims: ConvDims,
     x: &[E],
@@ -207,21 +259,21 @@ fn backward<E: GemmFloat>(
     dy: &[E],
     dx: &mut [E],
 ) -> (Vec<E>, Vec<E>) {
-    let per_thread = dims.batch.div_ceil(rayon::current_num_threads());
-    let grads = dx
-        .par_chunks_mut(dims.image_len().max(1))
-        .zip(x.par_chunks(dims.image_len().max(1)))
-        .zip(dy.par_chunks(dims.out_len().max(1)))
-        .with_min_len(per_thread.max(1))
-        .fold(
-            || ParamGrads::zeros(&dims),
-            |mut acc, ((dx_img, x_img), dy_img)| {
-                acc.add_image(&dims, w, x_img, dy_img, dx_img);
-                acc
-            },
-        )
-        .reduce_with(ParamGrads::merge)
-        .unwrap_or_else(|| ParamGrads::zeros(&dims));
+    let half = first_half(dims.batch);
+    let (x_first, x_second) = x.split_at(half * dims.image_len());
+    let (dy_first, dy_second) = dy.split_at(half * dims.out_len());
+    let (dx_first, dx_second) = dx.split_at_mut(half * dims.image_len());
+    let mut first = ParamGrads::zeros(&dims);
+    let mut second = ParamGrads::zeros(&dims);
+    cpu_join(
+        || first.add_images(&dims, w, x_first, dy_first, dx_first),
+        || second.add_images(&dims, w, x_second, dy_second, dx_second),
+    );
+    let grads = if half == 0 {
+        second
+    } else {
+        first.merge(second)
+    };
     (transpose(&grads.weight_t, dims.patch_len()), grads.bias)
 }
 

@@ -4,8 +4,10 @@
 use dfdx::shapes::Dtype;
 use gemm::Parallelism;
 
+use super::scratch::Pooled;
+
 /// The element types the CPU kernel multiplies: `f32` and `f64`.
-pub trait GemmFloat: Dtype {}
+pub trait GemmFloat: Dtype + Pooled {}
 impl GemmFloat for f32 {}
 impl GemmFloat for f64 {}
 

@@ -26,6 +26,7 @@ mod avx512;
 pub mod composite;
 pub mod cpu;
 mod matmul;
+mod scratch;
 mod window;
 
 pub use window::{ShapeError, Window2D};
