@@ -3,7 +3,8 @@
 //! its AVX2 kernels reach about half of what this CPU can do.
 //!
 //! One kernel, `C (m×n, row stride ldc) [+]= A · B` for `B` with contiguous rows: an `8 × 32`
-//! tile of `C` lives in 16 registers while `p` runs over `k`, adding `A[i][p] · B[p][j..j+32]`.
+//! tile of `C` lives in 16 registers while `p` runs over `k`, adding `A[i][p] · B[p][j..j+32]`
+//! (a `16 × 16` tile where at most 16 columns are left).
 
 use std::arch::x86_64::*;
 
@@ -43,7 +44,7 @@ pub(super) unsafe fn rows_kernel(
     accumulate: bool,
 ) {
     for j in (0..n).step_by(32) {
-        let masks = (lanes(n - j), lanes((n - j).saturating_sub(16)));
+        let masks = [lanes(n - j), lanes((n - j).saturating_sub(16))];
         let b_panel = RawMat {
             ptr: b.ptr.wrapping_add(j),
             ..b
@@ -55,43 +56,49 @@ pub(super) unsafe fn rows_kernel(
                 ..a
             };
             let c_tile = c.wrapping_add(i * ldc + j);
-            i += match m - i {
-                8.. => rows_tile::<8>(k, a_rows, b_panel, c_tile, ldc, masks, accumulate),
-                4.. => rows_tile::<4>(k, a_rows, b_panel, c_tile, ldc, masks, accumulate),
-                _ => rows_tile::<1>(k, a_rows, b_panel, c_tile, ldc, masks, accumulate),
+            let tile = (k, a_rows, b_panel, c_tile, ldc, accumulate);
+            // Panels of at most 16 columns (as `dWᵀ`'s, `O` wide) use one register a row,
+            // so twice as many rows fit in the registers.
+            i += match (m - i, n - j > 16) {
+                (8.., true) => rows_tile::<8, 2>(tile, masks),
+                (4.., true) => rows_tile::<4, 2>(tile, masks),
+                (_, true) => rows_tile::<1, 2>(tile, masks),
+                (16.., false) => rows_tile::<16, 1>(tile, [masks[0]]),
+                (4.., false) => rows_tile::<4, 1>(tile, [masks[0]]),
+                (_, false) => rows_tile::<1, 1>(tile, [masks[0]]),
             };
         }
     }
 }
 
-/// One `MR × 32` tile of [`rows_kernel`]; returns `MR`.
+/// One `MR × 16·V` tile of [`rows_kernel`], `V` registers a row, `masks[v]` the columns of
+/// register `v` that are inside `C`; returns `MR`. Every element of `C` is summed over `p` in
+/// order, whatever the tile: the tiles change the speed, not the bits.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn rows_tile<const MR: usize>(
-    k: usize,
-    a: RawMat,
-    b: RawMat,
-    c: *mut f32,
-    ldc: usize,
-    (lo, hi): (__mmask16, __mmask16),
-    accumulate: bool,
+unsafe fn rows_tile<const MR: usize, const V: usize>(
+    (k, a, b, c, ldc, accumulate): (usize, RawMat, RawMat, *mut f32, usize, bool),
+    masks: [__mmask16; V],
 ) -> usize {
-    let mut acc_lo = [_mm512_setzero_ps(); MR];
-    let mut acc_hi = [_mm512_setzero_ps(); MR];
+    let mut acc = [[_mm512_setzero_ps(); V]; MR];
+    let mut b_row = [_mm512_setzero_ps(); V];
     for p in 0..k {
         let row = b.ptr.wrapping_add(p * b.rs);
-        let b_lo = _mm512_maskz_loadu_ps(lo, row);
-        let b_hi = _mm512_maskz_loadu_ps(hi, row.wrapping_add(16));
-        for r in 0..MR {
+        for v in 0..V {
+            b_row[v] = _mm512_maskz_loadu_ps(masks[v], row.wrapping_add(16 * v));
+        }
+        for (r, acc_r) in acc.iter_mut().enumerate() {
             let a_rp = _mm512_set1_ps(*a.ptr.add(r * a.rs + p * a.cs));
-            acc_lo[r] = _mm512_fmadd_ps(a_rp, b_lo, acc_lo[r]);
-            acc_hi[r] = _mm512_fmadd_ps(a_rp, b_hi, acc_hi[r]);
+            for (acc_rv, &b_v) in acc_r.iter_mut().zip(&b_row) {
+                *acc_rv = _mm512_fmadd_ps(a_rp, b_v, *acc_rv);
+            }
         }
     }
-    for r in 0..MR {
+    for (r, acc_r) in acc.iter().enumerate() {
         let out = c.wrapping_add(r * ldc);
-        store(out, lo, acc_lo[r], accumulate);
-        store(out.wrapping_add(16), hi, acc_hi[r], accumulate);
+        for (v, &acc_rv) in acc_r.iter().enumerate() {
+            store(out.wrapping_add(16 * v), masks[v], acc_rv, accumulate);
+        }
     }
     MR
 }
@@ -106,4 +113,52 @@ unsafe fn store(out: *mut f32, mask: __mmask16, v: __m512, accumulate: bool) {
         v
     };
     _mm512_mask_storeu_ps(out, mask, v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `C [+]= A · B` as the kernel defines it: each element a fused multiply-add over `p` in
+    /// order, from zero, then added to what `C` held.
+    fn fma_in_order(a: &[f32], b: &[f32], c: &mut [f32], (m, k, n): (usize, usize, usize)) {
+        for i in 0..m {
+            for j in 0..n {
+                let sum = (0..k).fold(0.0f32, |acc, p| a[i * k + p].mul_add(b[p * n + j], acc));
+                c[i * n + j] += sum;
+            }
+        }
+    }
+
+    #[test]
+    fn every_tile_sums_each_element_in_order_bit_for_bit() {
+        if !available() {
+            return;
+        }
+        // 27 rows leave 16-, 8-, 4- and 1-row tiles; 13, 16, 29 and 45 columns, one- and
+        // two-register panels, full and masked.
+        for (m, k, n) in [(27, 9, 13), (27, 33, 16), (27, 7, 29), (19, 64, 45)] {
+            let value = |i: usize| ((i * 7919 % 1000) as f32 - 500.0) / 300.0;
+            let a: Vec<f32> = (0..m * k).map(value).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| value(i + 17)).collect();
+            let start: Vec<f32> = (0..m * n).map(|i| value(i + 5)).collect();
+            let (mut c, mut expected) = (start.clone(), start);
+            fma_in_order(&a, &b, &mut expected, (m, k, n));
+            let raw = |ptr: &[f32], rs| RawMat {
+                ptr: ptr.as_ptr(),
+                rs,
+                cs: 1,
+            };
+            // SAFETY: the CPU has AVX-512F (checked above); the shapes fit the slices.
+            unsafe { rows_kernel((m, k, n), raw(&a, k), raw(&b, n), c.as_mut_ptr(), n, true) };
+            let same = c
+                .iter()
+                .zip(&expected)
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(
+                same,
+                "{m}×{k}×{n}: the kernel's sums differ from in-order ones"
+            );
+        }
+    }
 }
