@@ -1,10 +1,10 @@
 //! The book builds dfdx from `patches/dfdx`, which runs elementwise kernels
 //! and Adam's update over buffers of at least 2¹⁵ elements in two halves, one
-//! on a helper thread. Each element is computed by the same expression either
+//! on a helper thread, and Adam's loop compiled for AVX-512 or AVX2. Each element is computed by the same expression either
 //! way, so these tests hold large tensors to the per-element definition bit
 //! for bit, on both sides of the split and at its seam.
 
-use dfdx::optim::Adam;
+use dfdx::optim::{Adam, WeightDecay};
 use dfdx::prelude::*;
 
 /// More than twice the split threshold, and odd, so the halves differ in length.
@@ -49,29 +49,56 @@ fn large_binary_ops_and_their_gradients_match_the_per_element_definition() {
     assert_bits("d/db", &grads.get(&tb).as_vec(), a.iter().map(|a| a * 1.0));
 }
 
-#[test]
-fn a_large_adam_step_matches_the_per_element_update() {
+/// Two Adam steps with `weight_decay` on a 240 × 300 weight (72,000 elements,
+/// split in two halves) and its 240 biases (not split), on `½ Σ θ²`, whose
+/// gradient is `θ`; both held to dfdx's per-element update, bit for bit.
+fn check_adam_steps(weight_decay: Option<WeightDecay>) {
+    const STEPS: i32 = 2;
     let dev = Cpu::default();
-    // A 240 × 300 weight: 72,000 elements.
     let mut model = dev.build_module::<Linear<300, 240>, f32>();
-    let start = model.weight.as_vec();
-    let mut adam = Adam::new(&model, AdamConfig::default());
-    // The gradient of ½x² is x itself.
-    let weight = model.weight.clone().leaky_trace().square() * 0.5;
-    let bias = model.bias.clone().leaky_trace().square() * 0.5;
-    let grads = (weight.sum() + bias.sum()).backward();
-    adam.update(&mut model, &grads).expect("one step");
-    // One step from zero moments, as dfdx writes the update.
-    let cfg = AdamConfig::default();
+    let (weight_start, bias_start) = (model.weight.as_vec(), model.bias.as_vec());
+    let cfg = AdamConfig {
+        weight_decay,
+        ..Default::default()
+    };
+    let mut adam = Adam::new(&model, cfg);
+    for _ in 0..STEPS {
+        let weight = model.weight.clone().leaky_trace().square() * 0.5;
+        let bias = model.bias.clone().leaky_trace().square() * 0.5;
+        let grads = (weight.sum() + bias.sum()).backward();
+        adam.update(&mut model, &grads).expect("a step");
+    }
+    // From zero moments, as dfdx writes the update.
     let [b1, b2] = cfg.betas.map(|b| b as f32);
     let (lr, eps) = (cfg.lr as f32, cfg.eps as f32);
-    let want = start.iter().map(|&x| {
-        let g = x;
-        let m = 0.0 * b1 + g * (1.0 - b1);
-        let v = 0.0 * b2 + g.powi(2) * (1.0 - b2);
-        let m_hat = m * (1.0 - b1.powi(1)).recip();
-        let v_hat = v * (1.0 - b2.powi(1)).recip();
-        x - lr * m_hat / (v_hat.sqrt() + eps)
-    });
-    assert_bits("Adam", &model.weight.as_vec(), want);
+    let want = |mut x: f32| {
+        let (mut m, mut v) = (0.0f32, 0.0f32);
+        for t in 1..=STEPS {
+            let g = match weight_decay {
+                Some(WeightDecay::L2(wd)) => x + wd as f32 * x,
+                _ => x,
+            };
+            m = m * b1 + g * (1.0 - b1);
+            v = v * b2 + g.powi(2) * (1.0 - b2);
+            let m_hat = m * (1.0 - b1.powi(t)).recip();
+            let v_hat = v * (1.0 - b2.powi(t)).recip();
+            let update = lr * m_hat / (v_hat.sqrt() + eps);
+            x -= match weight_decay {
+                Some(WeightDecay::Decoupled(wd)) => update + (wd * cfg.lr) as f32 * x,
+                _ => update,
+            };
+        }
+        x
+    };
+    let what = format!("Adam, weight decay {weight_decay:?}");
+    let weights = weight_start.into_iter().map(want);
+    assert_bits(&what, &model.weight.as_vec(), weights);
+    assert_bits(&what, &model.bias.as_vec(), bias_start.into_iter().map(want));
+}
+
+#[test]
+fn large_adam_steps_match_the_per_element_update() {
+    check_adam_steps(None);
+    check_adam_steps(Some(WeightDecay::L2(0.1)));
+    check_adam_steps(Some(WeightDecay::Decoupled(0.1)));
 }
