@@ -93,7 +93,8 @@ fn check_adam_steps(weight_decay: Option<WeightDecay>) {
     let what = format!("Adam, weight decay {weight_decay:?}");
     let weights = weight_start.into_iter().map(want);
     assert_bits(&what, &model.weight.as_vec(), weights);
-    assert_bits(&what, &model.bias.as_vec(), bias_start.into_iter().map(want));
+    let biases = bias_start.into_iter().map(want);
+    assert_bits(&what, &model.bias.as_vec(), biases);
 }
 
 #[test]
