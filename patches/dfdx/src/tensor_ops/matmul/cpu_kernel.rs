@@ -163,128 +163,144 @@ impl MatMulImpl<f32> for Cpu {
         // shapes and strides.
         #[cfg(feature = "cpu")]
         unsafe {
-            gemm_f32(
-                (m.size(), k.size(), n.size()),
+            Product {
+                dims: (m.size(), k.size(), n.size()),
                 accum,
-                SendPtr(ap as *mut f32),
+                a: ap,
                 astr,
-                SendPtr(bp as *mut f32),
+                b: bp,
                 bstr,
-                SendPtr(cp),
+                c: cp,
                 cstr,
-            )
+            }
+            .run()
         };
     }
 }
 
-/// dudl: a pointer the other half of a split product may use.
+/// dudl: the f32 product `c = a b` (`+= a b` when `accum`) of an `m × k` `a`
+/// and a `k × n` `b`, `dims = (m, k, n)`, strides `[row, column]`.
 #[cfg(feature = "cpu")]
 #[derive(Clone, Copy)]
-struct SendPtr(*mut f32);
+struct Product {
+    dims: (usize, usize, usize),
+    accum: bool,
+    a: *const f32,
+    astr: [usize; 2],
+    b: *const f32,
+    bstr: [usize; 2],
+    c: *mut f32,
+    cstr: [usize; 2],
+}
 
 // SAFETY: the two halves of a split product read the same inputs and write
 // disjoint parts of the output.
 #[cfg(feature = "cpu")]
-unsafe impl Send for SendPtr {}
+unsafe impl Send for Product {}
 
 #[cfg(feature = "cpu")]
-impl SendPtr {
-    fn add(self, offset: usize) -> Self {
-        Self(self.0.wrapping_add(offset))
+impl Product {
+    /// Runs the product. Products of at least `SPLIT_MIN_MULTIPLY_ADDS` are
+    /// split in two along their longer side, one half on the helper thread
+    /// (`crate::tensor::cpu::join`), where the halves keep gemm's order of
+    /// summation; the largest go to rayon as before. Every element of `c` is
+    /// summed over `k` in the same order either way.
+    ///
+    /// # Safety
+    /// The pointers must address buffers of these shapes and strides, and
+    /// `c`'s elements must be distinct.
+    unsafe fn run(self) {
+        let (m, k, n) = self.dims;
+        let multiply_adds = m * k * n;
+        let split = (SPLIT_MIN_MULTIPLY_ADDS..PARALLEL_MIN_MULTIPLY_ADDS).contains(&multiply_adds);
+        let halves = if split && n >= m && n >= 32 {
+            Some(self.split_columns(split_point(n)))
+        } else if split && m > n && m >= 32 {
+            Some(self.split_rows(split_point(m)))
+        } else {
+            None
+        };
+        let output = |p: &Product| (p.dims.0, p.dims.2);
+        // SAFETY (each call): the halves address disjoint parts of `c`, inside
+        // the buffers the caller vouched for.
+        match halves.filter(|(l, r)| same_sums(k, (m, n), output(l), output(r))) {
+            Some((left, right)) => crate::tensor::cpu::join(
+                || unsafe { left.run_once() },
+                move || unsafe { right.run_once() },
+            ),
+            None => unsafe { self.run_once() },
+        }
     }
-}
 
-/// dudl: `c = a b` (`+= a b` when `accum`) for an `m × k` `a` and a `k × n` `b`,
-/// strides `[row, column]`. Products of at least `SPLIT_MIN_MULTIPLY_ADDS`
-/// are split in two along their longer side, one half on the helper thread
-/// (`crate::tensor::cpu::join`); the largest go to rayon as before. Every
-/// element of `c` is summed over `k` in the same order either way.
-///
-/// # Safety
-/// The pointers must address buffers of these shapes and strides, and `c`'s
-/// elements must be distinct.
-#[cfg(feature = "cpu")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn gemm_f32(
-    (m, k, n): (usize, usize, usize),
-    accum: bool,
-    a: SendPtr,
-    astr: [usize; 2],
-    b: SendPtr,
-    bstr: [usize; 2],
-    c: SendPtr,
-    cstr: [usize; 2],
-) {
-    let multiply_adds = m * k * n;
-    let split = (SPLIT_MIN_MULTIPLY_ADDS..PARALLEL_MIN_MULTIPLY_ADDS).contains(&multiply_adds);
-    let (half_n, half_m) = (split_point(n), split_point(m));
-    // SAFETY (each call): the halves address disjoint parts of `c`, inside
-    // the buffers the caller vouched for.
-    if split && n >= m && n >= 32 && same_sums(k, (m, n), (m, half_n), (m, n - half_n)) {
-        crate::tensor::cpu::join(
-            || unsafe { gemm_f32_once((m, k, half_n), accum, a, astr, b, bstr, c, cstr) },
-            move || {
-                let (b, c) = (b.add(half_n * bstr[1]), c.add(half_n * cstr[1]));
-                unsafe { gemm_f32_once((m, k, n - half_n), accum, a, astr, b, bstr, c, cstr) }
-            },
-        );
-    } else if split && m > n && m >= 32 && same_sums(k, (m, n), (half_m, n), (m - half_m, n)) {
-        crate::tensor::cpu::join(
-            || unsafe { gemm_f32_once((half_m, k, n), accum, a, astr, b, bstr, c, cstr) },
-            move || {
-                let (a, c) = (a.add(half_m * astr[0]), c.add(half_m * cstr[0]));
-                unsafe { gemm_f32_once((m - half_m, k, n), accum, a, astr, b, bstr, c, cstr) }
-            },
-        );
-    } else {
-        unsafe { gemm_f32_once((m, k, n), accum, a, astr, b, bstr, c, cstr) };
+    /// The columns `..at` and `at..` of `c`.
+    fn split_columns(self, at: usize) -> (Self, Self) {
+        let (m, k, n) = self.dims;
+        let left = Self {
+            dims: (m, k, at),
+            ..self
+        };
+        let right = Self {
+            dims: (m, k, n - at),
+            b: self.b.wrapping_add(at * self.bstr[1]),
+            c: self.c.wrapping_add(at * self.cstr[1]),
+            ..self
+        };
+        (left, right)
     }
-}
 
-/// dudl: one call of `gemm` for the product `gemm_f32` describes.
-///
-/// # Safety
-/// As for `gemm_f32`.
-#[cfg(feature = "cpu")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn gemm_f32_once(
-    (m, k, n): (usize, usize, usize),
-    accum: bool,
-    a: SendPtr,
-    astr: [usize; 2],
-    b: SendPtr,
-    bstr: [usize; 2],
-    c: SendPtr,
-    cstr: [usize; 2],
-) {
-    let parallelism = if m * k * n < PARALLEL_MIN_MULTIPLY_ADDS {
-        gemm::Parallelism::None
-    } else {
-        gemm::Parallelism::Rayon(rayon::current_num_threads())
-    };
-    // SAFETY: as the caller promised.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.0,
-            cstr[1] as isize,
-            cstr[0] as isize,
-            accum,
-            a.0,
-            astr[1] as isize,
-            astr[0] as isize,
-            b.0,
-            bstr[1] as isize,
-            bstr[0] as isize,
-            if accum { 1.0 } else { 0.0 },
-            1.0,
-            false,
-            false,
-            false,
-            parallelism,
-        )
+    /// The rows `..at` and `at..` of `c`.
+    fn split_rows(self, at: usize) -> (Self, Self) {
+        let (m, k, n) = self.dims;
+        let top = Self {
+            dims: (at, k, n),
+            ..self
+        };
+        let bottom = Self {
+            dims: (m - at, k, n),
+            a: self.a.wrapping_add(at * self.astr[0]),
+            c: self.c.wrapping_add(at * self.cstr[0]),
+            ..self
+        };
+        (top, bottom)
+    }
+
+    /// One call of `gemm`, on rayon's threads from `PARALLEL_MIN_MULTIPLY_ADDS`.
+    ///
+    /// # Safety
+    /// As for `run`.
+    unsafe fn run_once(self) {
+        let (m, k, n) = self.dims;
+        let parallelism = if m * k * n < PARALLEL_MIN_MULTIPLY_ADDS {
+            gemm::Parallelism::None
+        } else {
+            gemm::Parallelism::Rayon(rayon::current_num_threads())
+        };
+        let (a, b, c) = (self.a, self.b, self.c);
+        let (astr, bstr, cstr) = (self.astr, self.bstr, self.cstr);
+        // SAFETY: as the caller promised.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                k,
+                c,
+                cstr[1] as isize,
+                cstr[0] as isize,
+                self.accum,
+                a,
+                astr[1] as isize,
+                astr[0] as isize,
+                b,
+                bstr[1] as isize,
+                bstr[0] as isize,
+                if self.accum { 1.0 } else { 0.0 },
+                1.0,
+                false,
+                false,
+                false,
+                parallelism,
+            )
+        }
     }
 }
 
