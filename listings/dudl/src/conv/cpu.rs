@@ -127,7 +127,7 @@ impl ConvDims {
 /// The images `0..B/2` and `B/2..B` of a batch, the second half run on the patched dfdx's
 /// helper thread, which stays awake between the layers of a step (`patches/README.md`).
 /// Whatever the number of cores, the gradients are summed over these two halves, so they are
-/// the same bits on one core as on many.
+/// the same bits on one core as on two (CI reproduces every chapter both ways).
 fn first_half(batch: usize) -> usize {
     batch / 2
 }
